@@ -1,0 +1,28 @@
+"""Single Source of Truth: sync jobs that keep Nautobot and other systems in agreement."""
+
+from importlib import metadata
+
+from nautobot.apps import NautobotAppConfig
+
+__version__ = metadata.version(__name__.replace("_", "-"))
+
+
+class NautobotSSOTAppConfig(NautobotAppConfig):
+    """App configuration for nautobot_ssot."""
+
+    name = "nautobot_ssot"
+    verbose_name = "Single Source of Truth"
+    version = __version__
+    author = "nautobot_ssot developers"
+    description = "Single Source of Truth sync jobs: keep Nautobot and other systems in agreement."
+    base_url = "ssot"
+    required_settings = []
+    min_version = "3.0.0"
+    max_version = "3.9999"
+    default_settings = {
+        "hide_example_jobs": False,
+    }
+    caching_config = {}
+
+
+config = NautobotSSOTAppConfig

@@ -1,0 +1,3 @@
+"""Example data source and data target jobs (see the demo docs)."""
+
+jobs = []

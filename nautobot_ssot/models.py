@@ -1,0 +1,189 @@
+"""Records of sync runs: Sync, its per-record diff (SyncDiffRecord) and its log (SyncLogEntry).
+
+Storage design:
+
+- ``Sync`` holds one run: timings and memory per phase, the summary counts, and, for
+  compatibility with code written against nautobot-ssot 4.x, ``diff``: the whole diffsync diff as
+  JSON, but only while it stays under ``SYNC_DIFF_JSON_MAX_RECORDS`` records (otherwise it is left
+  empty and ``diff_truncated`` is set). A huge diff never produces an oversized row.
+- ``SyncDiffRecord`` holds the diff one changed object per row (dry runs included): model, unique
+  id, action, and the attributes before and after. Pages, filters and counts of a 100k-record diff
+  are plain indexed queries.
+- ``SyncLogEntry`` holds what happened to each object when the sync was applied.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.urls import reverse
+from nautobot.apps.models import BaseModel
+from nautobot.extras.choices import JobResultStatusChoices
+from nautobot.extras.models import JobResult
+
+from nautobot_ssot.choices import DiffActionChoices, SyncLogEntryActionChoices, SyncLogEntryStatusChoices
+
+SYNC_DIFF_JSON_MAX_RECORDS = 1000
+
+
+class SyncJSONEncoder(DjangoJSONEncoder):
+    """JSON encoder for diffs: anything Django cannot encode (IP networks, enums, ...) is stored as text."""
+
+    def default(self, o):
+        """Encode ``o`` like Django does, falling back to ``str(o)``."""
+        try:
+            return super().default(o)
+        except TypeError:
+            return str(o)
+PHASES = ("source_load", "target_load", "diff", "sync")
+
+
+def _memory_field() -> models.PositiveBigIntegerField:
+    return models.PositiveBigIntegerField(blank=True, null=True)
+
+
+class Sync(BaseModel):
+    """One run of a data source or data target job."""
+
+    source = models.CharField(max_length=64, help_text="System data is read from")
+    target = models.CharField(max_length=64, help_text="System data is written to")
+    start_time = models.DateTimeField(blank=True, null=True, db_index=True)
+    dry_run = models.BooleanField(default=False, help_text="Report what would change without changing it")
+    source_load_time = models.DurationField(blank=True, null=True)
+    target_load_time = models.DurationField(blank=True, null=True)
+    diff_time = models.DurationField(blank=True, null=True)
+    sync_time = models.DurationField(blank=True, null=True)
+    source_load_memory_final = _memory_field()
+    source_load_memory_peak = _memory_field()
+    target_load_memory_final = _memory_field()
+    target_load_memory_peak = _memory_field()
+    diff_memory_final = _memory_field()
+    diff_memory_peak = _memory_field()
+    sync_memory_final = _memory_field()
+    sync_memory_peak = _memory_field()
+    diff = models.JSONField(blank=True, default=dict, encoder=SyncJSONEncoder)
+    diff_truncated = models.BooleanField(
+        default=False, help_text="The diff was too large to keep as one JSON value; see the per-record diff"
+    )
+    summary = models.JSONField(blank=True, default=dict, encoder=SyncJSONEncoder)
+    job_result = models.ForeignKey(to=JobResult, on_delete=models.CASCADE, blank=True, null=True, related_name="+")
+
+    class Meta:
+        """Metadata."""
+
+        ordering = ["-start_time"]
+        indexes = [models.Index(fields=["source", "target", "-start_time"], name="nautobot_ssot_sync_src_tgt")]
+
+    def __str__(self) -> str:
+        """Human name: source, target and start time."""
+        when = self.start_time.strftime("%Y-%m-%d %H:%M:%S") if self.start_time else "not started"
+        return f"{self.source} → {self.target} ({when})"
+
+    def get_absolute_url(self, api: bool = False) -> str:
+        """URL of this sync's detail page (or API endpoint)."""
+        if api:
+            return reverse("plugins-api:nautobot_ssot-api:sync-detail", kwargs={"pk": self.pk})
+        return reverse("plugins:nautobot_ssot:sync", kwargs={"pk": self.pk})
+
+    @property
+    def duration(self) -> timedelta | None:
+        """Total time of the measured phases."""
+        times = [getattr(self, f"{phase}_time") for phase in PHASES]
+        measured = [value for value in times if value is not None]
+        return sum(measured, timedelta()) if measured else None
+
+    def get_source_target_url(self) -> str | None:
+        """Return the detail page of the job that produced this sync, if known."""
+        if self.job_result and self.job_result.job_model:
+            return reverse("plugins:nautobot_ssot:data_job", kwargs={"pk": self.job_result.job_model.pk})
+        return None
+
+    @property
+    def status(self) -> str:
+        """Status of the run, from its JobResult (pending when it has none)."""
+        return self.job_result.status if self.job_result else JobResultStatusChoices.STATUS_PENDING
+
+    def summary_count(self, key: str) -> int:
+        """Return one count from the summary (0 when absent)."""
+        return int((self.summary or {}).get(key, 0))
+
+
+class SyncDiffRecord(BaseModel):
+    """One changed object of a sync's diff (kept for dry runs too)."""
+
+    sync = models.ForeignKey(to=Sync, on_delete=models.CASCADE, related_name="diff_records")
+    position = models.PositiveIntegerField(help_text="Order of this record in the diff")
+    model_name = models.CharField(max_length=100)
+    unique_id = models.TextField()
+    parent = models.ForeignKey(to="self", on_delete=models.CASCADE, blank=True, null=True, related_name="children")
+    action = models.CharField(max_length=16, choices=DiffActionChoices)
+    keys = models.JSONField(default=dict, encoder=SyncJSONEncoder, help_text="Identifiers of the object")
+    source_attrs = models.JSONField(blank=True, null=True, encoder=SyncJSONEncoder, help_text="Values in the source")
+    target_attrs = models.JSONField(blank=True, null=True, encoder=SyncJSONEncoder, help_text="Values in the target")
+
+    class Meta:
+        """Metadata."""
+
+        ordering = ["sync", "position"]
+        indexes = [
+            models.Index(fields=["sync", "position"], name="nautobot_ssot_diff_pos"),
+            models.Index(fields=["sync", "action"], name="nautobot_ssot_diff_action"),
+            models.Index(fields=["sync", "model_name"], name="nautobot_ssot_diff_model"),
+        ]
+
+    def __str__(self) -> str:
+        """Human name: action, model and unique id."""
+        return f"{self.action} {self.model_name} {self.unique_id}"
+
+    def get_absolute_url(self, api: bool = False) -> str:
+        """The diff tab of this record's sync."""
+        return self.sync.get_absolute_url(api=api)
+
+    @property
+    def changed_fields(self) -> list[str]:
+        """Names of the attributes that differ between source and target."""
+        before, after = self.target_attrs or {}, self.source_attrs or {}
+        return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
+
+
+class SyncLogEntry(BaseModel):
+    """What happened to one object during a sync."""
+
+    sync = models.ForeignKey(to=Sync, on_delete=models.CASCADE, related_name="logs")
+    timestamp = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=32, choices=SyncLogEntryActionChoices)
+    status = models.CharField(max_length=32, choices=SyncLogEntryStatusChoices)
+    diff = models.JSONField(blank=True, null=True, encoder=SyncJSONEncoder)
+    synced_object_type = models.ForeignKey(
+        to=ContentType, blank=True, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    synced_object_id = models.UUIDField(blank=True, null=True)
+    synced_object = GenericForeignKey(ct_field="synced_object_type", fk_field="synced_object_id")
+    object_repr = models.TextField(blank=True, default="", editable=False)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        """Metadata."""
+
+        verbose_name_plural = "sync log entries"
+        ordering = ["sync", "timestamp"]
+        indexes = [
+            models.Index(fields=["sync", "timestamp"], name="nautobot_ssot_log_time"),
+            models.Index(fields=["sync", "action"], name="nautobot_ssot_log_action"),
+            models.Index(fields=["sync", "status"], name="nautobot_ssot_log_status"),
+            models.Index(fields=["-timestamp"], name="nautobot_ssot_log_recent"),
+        ]
+
+    def __str__(self) -> str:
+        """Human name: action and status of the object."""
+        return f"{self.object_repr or 'object'}: {self.action} {self.status}"
+
+    def get_absolute_url(self, api: bool = False) -> str:
+        """URL of this entry's detail page (or API endpoint)."""
+        if api:
+            return reverse("plugins-api:nautobot_ssot-api:synclogentry-detail", kwargs={"pk": self.pk})
+        return reverse("plugins:nautobot_ssot:synclogentry", kwargs={"pk": self.pk})

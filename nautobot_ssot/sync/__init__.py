@@ -1,0 +1,1 @@
+"""What one sync run does: phases, measurements, log capture and diff persistence."""

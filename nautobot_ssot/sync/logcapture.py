@@ -1,0 +1,112 @@
+"""Turn diffsync's structlog events into SyncLogEntry rows of the run that emitted them.
+
+One processor is added to structlog's chain once per process (``install_processor``); it does
+nothing unless a run is capturing in the current context. A run captures through
+``LogCollector``, a context manager that routes events through a ``ContextVar`` (so two runs in one
+process, or one after another in the same worker, never see each other's events) and writes the
+rows in batches.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, MutableMapping
+from contextvars import ContextVar, Token
+from typing import Any
+
+import structlog
+from django.db.models import Model
+
+from nautobot_ssot.choices import SyncLogEntryActionChoices, SyncLogEntryStatusChoices
+from nautobot_ssot.models import Sync, SyncLogEntry
+
+DIFFSYNC_EVENT_KEYS = ("src", "dst", "action", "model", "unique_id", "diffs", "status")
+LOG_BATCH_SIZE = 500
+
+ObjectLookup = Callable[[str, str], Model | None]
+
+_active: ContextVar[LogCollector | None] = ContextVar("nautobot_ssot_log_collector", default=None)
+
+
+def capture_processor(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Structlog processor: hand diffsync sync events to the run capturing in this context."""
+    collector = _active.get()
+    if collector is not None and all(key in event_dict for key in DIFFSYNC_EVENT_KEYS):
+        collector.add(event_dict)
+    return event_dict
+
+
+def install_processor() -> None:
+    """Put ``capture_processor`` first in structlog's processor chain, once per process."""
+    processors = list(structlog.get_config()["processors"])
+    if capture_processor not in processors:
+        structlog.configure(processors=[capture_processor, *processors])
+
+
+class LogCollector:
+    """Collect diffsync events of one run as SyncLogEntry rows, written in batches.
+
+    Args:
+        sync: The run the entries belong to.
+        lookup_object: ``(model_name, unique_id) -> object or None``, the job's ``lookup_object``.
+        keep_unchanged: Store a row for each unchanged record too (otherwise they are only counted).
+        batch_size: Rows buffered before a write.
+    """
+
+    def __init__(self, sync: Sync, lookup_object: ObjectLookup, keep_unchanged: bool = False, batch_size: int = LOG_BATCH_SIZE):
+        self.sync = sync
+        self.lookup_object = lookup_object
+        self.keep_unchanged = keep_unchanged
+        self.batch_size = batch_size
+        self.counts: Counter[str] = Counter()
+        self._buffer: list[SyncLogEntry] = []
+        self._token: Token | None = None
+
+    def __enter__(self) -> LogCollector:
+        """Start routing this context's diffsync events to this collector."""
+        install_processor()
+        self._token = _active.set(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Stop routing and write what is buffered."""
+        _active.reset(self._token)
+        self.flush()
+
+    def add(self, event: MutableMapping[str, Any]) -> None:
+        """Record one diffsync event."""
+        action = event["action"] or SyncLogEntryActionChoices.ACTION_NO_CHANGE
+        status = event["status"] or SyncLogEntryStatusChoices.STATUS_SUCCESS
+        self.counts[status] += 1
+        self.counts[action] += 1
+        if action == SyncLogEntryActionChoices.ACTION_NO_CHANGE and not self.keep_unchanged:
+            return
+        self._buffer.append(self._entry(event, action, status))
+        if len(self._buffer) >= self.batch_size:
+            self.flush()
+
+    def _entry(self, event: MutableMapping[str, Any], action: str, status: str) -> SyncLogEntry:
+        model, unique_id = str(event["model"]), str(event["unique_id"])
+        synced_object = self.lookup_object(model, unique_id)
+        entry = SyncLogEntry(
+            sync=self.sync,
+            action=action,
+            status=status,
+            message=str(event.get("event", "")),
+            diff=event["diffs"] if event["action"] else None,
+            object_repr=str(synced_object) if synced_object is not None else f"{model} {unique_id}",
+        )
+        if synced_object is not None and getattr(synced_object, "pk", None):
+            entry.synced_object = synced_object
+        return entry
+
+    def flush(self) -> None:
+        """Write the buffered rows."""
+        if self._buffer:
+            SyncLogEntry.objects.bulk_create(self._buffer)
+            self._buffer = []
+
+    @property
+    def failures(self) -> int:
+        """Number of objects that failed or errored."""
+        return self.counts[SyncLogEntryStatusChoices.STATUS_FAILURE] + self.counts[SyncLogEntryStatusChoices.STATUS_ERROR]
