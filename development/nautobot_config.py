@@ -12,7 +12,11 @@ from pathlib import Path
 from nautobot.core.settings import *  # noqa: F403
 from nautobot.core.settings_funcs import is_truthy
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+_DEVELOPMENT_DIR = Path(__file__).resolve().parent
+# ``services`` lives next to this file; the repository root holds the ``tests`` package (test runner).
+for _path in (str(_DEVELOPMENT_DIR), str(_DEVELOPMENT_DIR.parent)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
 import services  # noqa: E402
 
@@ -24,7 +28,9 @@ ALLOWED_HOSTS = os.getenv("NAUTOBOT_ALLOWED_HOSTS", "*").split(" ")
 INTERNAL_IPS = ["127.0.0.1"]
 
 if services.wants_embedded_database():
-    _db_host, _db_port, _db_user = _state.pg_socket_dir, "", "postgres"
+    # Until the embedded server has been started, point at its data directory so a connection
+    # error names the right place instead of silently reaching another local server.
+    _db_host, _db_port, _db_user = _state.pg_socket_dir or str(services.PG_DATA), "", "postgres"
 else:
     _db_host = os.environ["NAUTOBOT_DB_HOST"]
     _db_port = os.getenv("NAUTOBOT_DB_PORT", "")
@@ -60,6 +66,9 @@ CELERY_BROKER_URL = f"{_redis_base}/{_redis_db}"
 CELERY_RESULT_BACKEND = "nautobot.core.celery.backends.NautobotDatabaseBackend"
 
 TEST_RUNNER = "tests.runner.SSoTTestRunner"
+_FIXTURE_JOBS_ROOT = str(Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "jobs_root")
+_RUNNING_TESTS = len(sys.argv) > 1 and sys.argv[1] == "test"
+JOBS_ROOT = os.getenv("NAUTOBOT_JOBS_ROOT", _FIXTURE_JOBS_ROOT if _RUNNING_TESTS else JOBS_ROOT)  # noqa: F405
 
 PLUGINS = ["nautobot_ssot"]
 PLUGINS_CONFIG = {
