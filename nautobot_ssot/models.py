@@ -39,6 +39,8 @@ class SyncJSONEncoder(DjangoJSONEncoder):
             return super().default(o)
         except TypeError:
             return str(o)
+
+
 PHASES = ("source_load", "target_load", "diff", "sync")
 
 

@@ -49,9 +49,7 @@ class _Server:
         return bool(self.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]))
 
     def comment(self, name: str) -> str:
-        rows = self.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name]
-        )
+        rows = self.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name])
         return (rows[0][0] or "") if rows else ""
 
     def set_comment(self, name: str, text: str) -> None:

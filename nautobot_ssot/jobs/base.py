@@ -70,13 +70,13 @@ class DataSyncBaseJob(Job):
         self.diff = None
         self.source_adapter = None
         self.target_adapter = None
-        self.dryrun: bool = self.dryrun_default()
+        self.dryrun: bool = self.dryrun_default
         self.memory_profiling: bool = False
         self.log_collector: LogCollector | None = None
         self.diffsync_flags = DiffSyncFlags.CONTINUE_ON_FAILURE | DiffSyncFlags.LOG_UNCHANGED_RECORDS
 
-    @classmethod
-    def dryrun_default(cls) -> bool:
+    @classproperty
+    def dryrun_default(cls) -> bool:  # noqa: N805
         """Initial value of the *Dry run* variable: ``Meta.dryrun_default``, True when unset."""
         return bool(getattr(cls.Meta, "dryrun_default", True))
 
@@ -147,7 +147,7 @@ class DataSyncBaseJob(Job):
         """Return user-facing configuration ``{property: value}``; rendered as text, so never secrets."""
         return {}
 
-    def sync_log(  # noqa: PLR0913
+    def sync_log(  # noqa: PLR0913, PLR0917  (public signature kept for compatibility)
         self,
         action: str,
         status: str,
@@ -174,7 +174,7 @@ class DataSyncBaseJob(Job):
         """Render the job form with the *Dry run* checkbox set from ``Meta.dryrun_default``."""
         form = super().as_form(data=data, files=files, initial=initial, approval_view=approval_view)
         if "dryrun" in form.fields and not (initial and "dryrun" in initial):
-            form.fields["dryrun"].initial = cls.dryrun_default()
+            form.fields["dryrun"].initial = cls.dryrun_default
         return form
 
     @classproperty
@@ -203,7 +203,7 @@ class DataSyncBaseJob(Job):
         Returns:
             The summary of the run.
         """
-        self.dryrun = self.dryrun_default() if dryrun is None else bool(dryrun)
+        self.dryrun = self.dryrun_default if dryrun is None else bool(dryrun)
         self.memory_profiling = bool(memory_profiling)
         self.sync = Sync.objects.create(
             source=self.data_source,
@@ -213,7 +213,9 @@ class DataSyncBaseJob(Job):
             start_time=timezone.now(),
             diff={},
         )
-        self.log_collector = LogCollector(self.sync, self.lookup_object, keep_unchanged=self.store_unchanged_log_entries)
+        self.log_collector = LogCollector(
+            self.sync, self.lookup_object, keep_unchanged=self.store_unchanged_log_entries
+        )
         try:
             with self.log_collector:
                 self.sync_data(self.memory_profiling)

@@ -53,7 +53,9 @@ class LogCollector:
         batch_size: Rows buffered before a write.
     """
 
-    def __init__(self, sync: Sync, lookup_object: ObjectLookup, keep_unchanged: bool = False, batch_size: int = LOG_BATCH_SIZE):
+    def __init__(
+        self, sync: Sync, lookup_object: ObjectLookup, keep_unchanged: bool = False, batch_size: int = LOG_BATCH_SIZE
+    ):
         self.sync = sync
         self.lookup_object = lookup_object
         self.keep_unchanged = keep_unchanged
@@ -109,4 +111,6 @@ class LogCollector:
     @property
     def failures(self) -> int:
         """Number of objects that failed or errored."""
-        return self.counts[SyncLogEntryStatusChoices.STATUS_FAILURE] + self.counts[SyncLogEntryStatusChoices.STATUS_ERROR]
+        return (
+            self.counts[SyncLogEntryStatusChoices.STATUS_FAILURE] + self.counts[SyncLogEntryStatusChoices.STATUS_ERROR]
+        )
