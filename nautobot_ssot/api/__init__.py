@@ -1,0 +1,1 @@
+"""REST API of nautobot_ssot: syncs and their log entries."""

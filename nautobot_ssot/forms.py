@@ -1,0 +1,79 @@
+"""Filter forms of the sync history, the log entries and a sync's diff."""
+
+from django import forms
+from nautobot.apps.forms import (
+    BootstrapMixin,
+    DateTimePicker,
+    DynamicModelMultipleChoiceField,
+    StaticSelect2,
+    StaticSelect2Multiple,
+)
+from nautobot.core.forms.constants import BOOLEAN_WITH_BLANK_CHOICES
+from nautobot.extras.choices import JobResultStatusChoices
+from nautobot.extras.models import Job
+
+from nautobot_ssot.choices import DiffActionChoices, SyncLogEntryActionChoices, SyncLogEntryStatusChoices
+from nautobot_ssot.models import Sync, SyncDiffRecord, SyncLogEntry
+
+
+def _distinct_sync_values(field: str):
+    """Return a choices callable listing the distinct values of one Sync column."""
+
+    def choices():
+        values = Sync.objects.order_by(field).values_list(field, flat=True).distinct()
+        return [(value, value) for value in values]
+
+    return choices
+
+
+class SyncFilterForm(BootstrapMixin, forms.Form):
+    """Filters of the sync history."""
+
+    model = Sync
+    field_order = ["q", "source", "target", "job", "dry_run", "status", "start_time__gte", "start_time__lte"]
+    q = forms.CharField(required=False, label="Search")
+    source = forms.MultipleChoiceField(
+        choices=_distinct_sync_values("source"), required=False, widget=StaticSelect2Multiple()
+    )
+    target = forms.MultipleChoiceField(
+        choices=_distinct_sync_values("target"), required=False, widget=StaticSelect2Multiple()
+    )
+    job = DynamicModelMultipleChoiceField(queryset=Job.objects.all(), to_field_name="name", required=False, label="Job")
+    dry_run = forms.NullBooleanField(
+        required=False, label="Dry run", widget=StaticSelect2(choices=BOOLEAN_WITH_BLANK_CHOICES)
+    )
+    status = forms.MultipleChoiceField(choices=JobResultStatusChoices, required=False, widget=StaticSelect2Multiple())
+    start_time__gte = forms.DateTimeField(required=False, label="Started after", widget=DateTimePicker())
+    start_time__lte = forms.DateTimeField(required=False, label="Started before", widget=DateTimePicker())
+
+
+class SyncLogEntryFilterForm(BootstrapMixin, forms.Form):
+    """Filters of the log entries."""
+
+    model = SyncLogEntry
+    field_order = ["q", "sync", "action", "status", "synced_object_type"]
+    q = forms.CharField(required=False, label="Search")
+    sync = DynamicModelMultipleChoiceField(queryset=Sync.objects.defer("diff"), required=False, label="Sync")
+    action = forms.MultipleChoiceField(
+        choices=SyncLogEntryActionChoices, required=False, widget=StaticSelect2Multiple()
+    )
+    status = forms.MultipleChoiceField(
+        choices=SyncLogEntryStatusChoices, required=False, widget=StaticSelect2Multiple()
+    )
+    synced_object_type = forms.CharField(
+        required=False, label="Object type", help_text="As app_label.model, for example tenancy.tenant"
+    )
+
+
+class SyncDiffRecordFilterForm(BootstrapMixin, forms.Form):
+    """Filters of a sync's diff tab: action, model and text."""
+
+    model = SyncDiffRecord
+    q = forms.CharField(required=False, label="Search")
+    action = forms.MultipleChoiceField(choices=DiffActionChoices, required=False, widget=StaticSelect2Multiple())
+    model_name = forms.MultipleChoiceField(choices=(), required=False, label="Model", widget=StaticSelect2Multiple())
+
+    def __init__(self, *args, model_names=(), **kwargs):
+        """Offer ``model_names`` (the models present in the sync's diff) as model choices."""
+        super().__init__(*args, **kwargs)
+        self.fields["model_name"].choices = [(name, name) for name in model_names]

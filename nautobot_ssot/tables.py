@@ -1,0 +1,170 @@
+"""Tables of syncs, per-record diffs and log entries.
+
+Every column renders text through ``format_html`` or Django's autoescaping: names, messages and
+diff values come from external systems.
+"""
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from nautobot.apps.tables import BaseTable, BooleanColumn, ButtonsColumn, ToggleColumn
+from nautobot.core.templatetags.helpers import HTML_NONE, hyperlinked_object
+
+from nautobot_ssot.models import Sync, SyncDiffRecord, SyncLogEntry
+from nautobot_ssot.templatetags.ssot_tags import (
+    action_badge,
+    format_duration,
+    render_before_after,
+    render_keys,
+    render_log_diff,
+    status_badge,
+    summary_badges,
+    sync_status,
+)
+
+
+class SyncTable(BaseTable):
+    """Sync history: one row per run.
+
+    The queryset should ``select_related("job_result__job_model")`` and ``defer("diff")``.
+    """
+
+    pk = ToggleColumn()
+    start_time = tables.DateTimeColumn(linkify=True, short=True, verbose_name="Started")
+    source = tables.Column()
+    target = tables.Column()
+    job = tables.Column(accessor="job_result__job_model", verbose_name="Job", order_by=("job_result__job_model__name",))
+    dry_run = BooleanColumn(verbose_name="Dry run")
+    status = tables.Column(accessor="job_result__status", verbose_name="Status", empty_values=())
+    duration = tables.Column(empty_values=(), orderable=False)
+    summary = tables.Column(empty_values=(), orderable=False, verbose_name="Summary")
+    actions = ButtonsColumn(Sync, buttons=("detail", "delete"))
+
+    class Meta(BaseTable.Meta):
+        """Metadata."""
+
+        model = Sync
+        fields = (
+            "pk",
+            "start_time",
+            "source",
+            "target",
+            "job",
+            "dry_run",
+            "status",
+            "duration",
+            "summary",
+            "diff_truncated",
+            "actions",
+        )
+        default_columns = (
+            "pk",
+            "start_time",
+            "source",
+            "target",
+            "dry_run",
+            "status",
+            "duration",
+            "summary",
+            "actions",
+        )
+
+    def render_job(self, value):
+        """Link to the data source/target page of the job."""
+        url = reverse("plugins:nautobot_ssot:data_job", kwargs={"pk": value.pk})
+        return format_html('<a href="{}">{}</a>', url, value.name)
+
+    def render_status(self, record):
+        """Nautobot's job status label."""
+        return sync_status(record.job_result)
+
+    def render_duration(self, record):
+        """Total time of the measured phases."""
+        return format_duration(record.duration)
+
+    def render_summary(self, record):
+        """Summary counts as badges linking to the matching entries."""
+        return summary_badges(record)
+
+
+class SyncDiffRecordTable(BaseTable):
+    """The per-record diff of one sync, with before (target) and after (source) values."""
+
+    position = tables.Column(verbose_name="#")
+    action = tables.Column()
+    model_name = tables.Column(verbose_name="Model")
+    unique_id = tables.Column(verbose_name="Object")
+    keys = tables.Column(orderable=False, verbose_name="Identifiers")
+    changes = tables.Column(empty_values=(), orderable=False, verbose_name="Before / after")
+
+    class Meta(BaseTable.Meta):
+        """Metadata."""
+
+        model = SyncDiffRecord
+        fields = ("position", "action", "model_name", "unique_id", "keys", "changes")
+        default_columns = fields
+
+    def render_action(self, value):
+        """Colored action badge."""
+        return action_badge(value)
+
+    def render_keys(self, value):
+        """Identifiers as ``name=value`` pairs."""
+        return render_keys(value)
+
+    def render_changes(self, record):
+        """Attribute table: before (target) and after (source)."""
+        return render_before_after(record)
+
+
+class SyncLogEntryTable(BaseTable):
+    """Log entries: what happened to each object.
+
+    The queryset should ``select_related("sync", "synced_object_type")`` and
+    ``prefetch_related("synced_object")`` with the sync's ``diff`` deferred.
+    """
+
+    pk = ToggleColumn()
+    timestamp = tables.DateTimeColumn(linkify=True, short=True)
+    sync = tables.Column(linkify=True)
+    action = tables.Column()
+    status = tables.Column()
+    synced_object_type = tables.Column(verbose_name="Object type")
+    synced_object = tables.Column(empty_values=(), orderable=False, verbose_name="Object")
+    message = tables.Column()
+    diff = tables.Column(orderable=False)
+
+    class Meta(BaseTable.Meta):
+        """Metadata."""
+
+        model = SyncLogEntry
+        fields = (
+            "pk",
+            "timestamp",
+            "sync",
+            "action",
+            "status",
+            "synced_object_type",
+            "synced_object",
+            "message",
+            "diff",
+        )
+        default_columns = ("timestamp", "action", "status", "synced_object_type", "synced_object", "message", "diff")
+
+    def render_action(self, value):
+        """Colored action badge."""
+        return action_badge(value)
+
+    def render_status(self, value):
+        """Colored status badge."""
+        return status_badge(value)
+
+    def render_synced_object(self, record):
+        """A link to the object when it still exists, else its recorded name as text."""
+        if record.synced_object is not None:
+            return hyperlinked_object(record.synced_object)
+        return record.object_repr or HTML_NONE
+
+    def render_diff(self, value):
+        """The changed attributes, before and after."""
+        return render_log_diff(value)

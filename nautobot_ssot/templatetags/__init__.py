@@ -1,0 +1,1 @@
+"""Template tags of nautobot_ssot."""

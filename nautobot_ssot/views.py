@@ -1,0 +1,514 @@
+"""Web UI: dashboard, sync history and detail (diff, logs, job result), log entries, data source/target pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber, TruncDate
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.views.generic import View
+from django_tables2 import RequestConfig
+from nautobot.apps.ui import (
+    EChartsBase,
+    EChartsTypeChoices,
+    KeyValueTablePanel,
+    ObjectDetailContent,
+    ObjectFieldsPanel,
+    ObjectsTablePanel,
+    SectionChoices,
+)
+from nautobot.apps.views import (
+    ContentTypePermissionRequiredMixin,
+    EnhancedPaginator,
+    ObjectBulkDestroyViewMixin,
+    ObjectDestroyViewMixin,
+    ObjectDetailViewMixin,
+    ObjectListViewMixin,
+    ObjectView,
+    get_paginate_count,
+)
+from nautobot.core.templatetags.helpers import hyperlinked_object, placeholder
+from nautobot.core.ui.object_detail import DataTablePanel, DistinctViewTab, Panel, Tab
+from nautobot.extras.models import Job, JobLogEntry
+from nautobot.extras.tables import JobLogEntryTable
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from nautobot_ssot import filters, forms, tables
+from nautobot_ssot.api import serializers
+from nautobot_ssot.jobs import DataSource, DataTarget, get_data_jobs
+from nautobot_ssot.models import PHASES, Sync, SyncDiffRecord, SyncLogEntry
+from nautobot_ssot.templatetags.ssot_tags import (
+    format_bytes,
+    format_duration,
+    render_log_diff,
+    summary_counts,
+    sync_status,
+)
+
+RECENT_SYNCS = 10
+RUNS_PER_JOB = 3
+ACTIVITY_DAYS = 30
+PHASE_LABELS = {
+    "source_load": "Load source",
+    "target_load": "Load target",
+    "diff": "Calculate diff",
+    "sync": "Apply changes",
+}
+
+
+def sync_list_queryset():
+    """Syncs as lists show them: job result and job joined, the JSON diff never loaded."""
+    return Sync.objects.defer("diff").select_related("job_result__job_model")
+
+
+def log_entry_queryset():
+    """Log entries with their sync (without its JSON diff), object type and, when it exists, object."""
+    return (
+        SyncLogEntry.objects.select_related("sync", "synced_object_type")
+        .defer("sync__diff")
+        .prefetch_related("synced_object")
+    )
+
+
+class SyncFieldsPanel(ObjectFieldsPanel):
+    """The fields of a sync, with its status, job and duration rendered for people."""
+
+    def render_value(self, key, value, context):
+        """Render status, job and duration; everything else as Nautobot does."""
+        sync = context["object"]
+        if key == "status":
+            return sync_status(sync.job_result)
+        if key == "job":
+            return _job_link(sync)
+        if key == "duration":
+            return format_duration(value)
+        return super().render_value(key, value, context)
+
+    def get_data(self, context):
+        """Add the job to the fields (it is reached through the job result)."""
+        data = super().get_data(context)
+        data["job"] = None
+        return data
+
+
+def _job_link(sync: Sync):
+    """Link to the data source/target page of the sync's job, if known."""
+    url = sync.get_source_target_url()
+    if url is None:
+        return placeholder(None)
+    return format_html('<a href="{}">{}</a>', url, sync.job_result.job_model.name)
+
+
+@dataclass(frozen=True)
+class PhaseRow:
+    """Timing and memory of one phase of a sync, as displayed."""
+
+    phase: str
+    duration: str
+    memory_final: str
+    memory_peak: str
+
+    def __getitem__(self, key):
+        """Allow the data table template to read columns by name."""
+        return getattr(self, key)
+
+
+def phase_rows(sync: Sync) -> list[PhaseRow]:
+    """One row per phase: duration, and memory when profiled."""
+    return [
+        PhaseRow(
+            phase=PHASE_LABELS[phase],
+            duration=format_duration(getattr(sync, f"{phase}_time")),
+            memory_final=format_bytes(getattr(sync, f"{phase}_memory_final")),
+            memory_peak=format_bytes(getattr(sync, f"{phase}_memory_peak")),
+        )
+        for phase in PHASES
+    ]
+
+
+def summary_data(sync: Sync) -> dict:
+    """Summary counts keyed by label, each a link to the matching entries when there are any."""
+    data = {}
+    for count in summary_counts(sync):
+        if count.url:
+            data[count.label] = format_html('<a href="{}">{}</a>', count.url, count.value)
+        else:
+            data[count.label] = str(count.value)
+    return data
+
+
+class SyncUIViewSet(ObjectDetailViewMixin, ObjectListViewMixin, ObjectDestroyViewMixin, ObjectBulkDestroyViewMixin):
+    """Sync history (list), sync detail with diff, logs and job result tabs, and deletion."""
+
+    queryset = sync_list_queryset()
+    filterset_class = filters.SyncFilterSet
+    filterset_form_class = forms.SyncFilterForm
+    table_class = tables.SyncTable
+    serializer_class = serializers.SyncSerializer
+    action_buttons = ("export",)
+
+    object_detail_content = ObjectDetailContent(
+        panels=(
+            SyncFieldsPanel(
+                section=SectionChoices.LEFT_HALF,
+                weight=100,
+                fields=["source", "target", "status", "dry_run", "start_time", "duration", "diff_truncated"],
+            ),
+            KeyValueTablePanel(
+                section=SectionChoices.RIGHT_HALF, weight=100, label="Summary", context_data_key="summary_data"
+            ),
+            DataTablePanel(
+                section=SectionChoices.RIGHT_HALF,
+                weight=200,
+                label="Timings and memory",
+                context_data_key="phase_rows",
+                columns=["phase", "duration", "memory_final", "memory_peak"],
+                column_headers=["Phase", "Duration", "Memory (final)", "Memory (peak)"],
+            ),
+        ),
+        extra_tabs=(
+            DistinctViewTab(
+                weight=Tab.WEIGHT_CHANGELOG_TAB + 100,
+                tab_id="diff",
+                label="Diff",
+                url_name="plugins:nautobot_ssot:sync_diff",
+                related_object_attribute="diff_records",
+                panels=(
+                    Panel(
+                        weight=100,
+                        section=SectionChoices.FULL_WIDTH,
+                        label="Filter",
+                        body_content_template_path="nautobot_ssot/inc/diff_filter_form.html",
+                    ),
+                    ObjectsTablePanel(
+                        weight=200,
+                        section=SectionChoices.FULL_WIDTH,
+                        context_table_key="diff_table",
+                        table_title="Changed records",
+                        enable_related_link=False,
+                        add_button_route=None,
+                        show_table_config_button=False,
+                        include_paginator=True,
+                    ),
+                ),
+            ),
+            DistinctViewTab(
+                weight=Tab.WEIGHT_CHANGELOG_TAB + 200,
+                tab_id="logs",
+                label="Logs",
+                url_name="plugins:nautobot_ssot:sync_logs",
+                required_permissions=["nautobot_ssot.view_synclogentry"],
+                panels=(
+                    ObjectsTablePanel(
+                        weight=100,
+                        section=SectionChoices.FULL_WIDTH,
+                        table_class=tables.SyncLogEntryTable,
+                        table_filter="sync",
+                        select_related_fields=["synced_object_type"],
+                        prefetch_related_fields=["synced_object"],
+                        exclude_columns=["sync", "pk"],
+                        add_button_route=None,
+                        include_paginator=True,
+                        tab_id="logs",
+                    ),
+                ),
+            ),
+            DistinctViewTab(
+                weight=Tab.WEIGHT_CHANGELOG_TAB + 300,
+                tab_id="job_result",
+                label="Job Result",
+                url_name="plugins:nautobot_ssot:sync_jobresult",
+                required_permissions=["extras.view_jobresult"],
+                panels=(
+                    ObjectFieldsPanel(
+                        weight=100,
+                        section=SectionChoices.LEFT_HALF,
+                        label="Job result",
+                        context_object_key="job_result",
+                        fields=["name", "job_model", "status", "user", "date_created", "date_started", "date_done"],
+                        ignore_nonexistent_fields=True,
+                    ),
+                    ObjectsTablePanel(
+                        weight=200,
+                        section=SectionChoices.FULL_WIDTH,
+                        context_table_key="job_log_table",
+                        table_title="Job log",
+                        enable_related_link=False,
+                        add_button_route=None,
+                        show_table_config_button=False,
+                        include_paginator=True,
+                    ),
+                ),
+            ),
+        ),
+    )
+
+    def get_extra_context(self, request, instance=None):
+        """Add the summary, the phase table and the table of the active tab."""
+        context = super().get_extra_context(request, instance)
+        if instance is None or not instance.present_in_database:
+            return context
+        context["summary_data"] = summary_data(instance)
+        context["phase_rows"] = phase_rows(instance)
+        context["job_result"] = instance.job_result
+        if self.action == "diff":
+            context.update(diff_tab_context(request, instance))
+        elif self.action == "jobresult":
+            context["job_log_table"] = job_log_table(request, instance)
+        return context
+
+    @action(detail=True, url_path="diff", url_name="diff", custom_view_base_action="view")
+    def diff(self, request, *args, **kwargs):
+        """The per-record diff of the sync, paged and filterable by action, model and text."""
+        return Response({})
+
+    @action(
+        detail=True,
+        url_path="logs",
+        url_name="logs",
+        custom_view_base_action="view",
+        custom_view_additional_permissions=["nautobot_ssot.view_synclogentry"],
+    )
+    def logs(self, request, *args, **kwargs):
+        """The log entries of the sync."""
+        return Response({})
+
+    @action(
+        detail=True,
+        url_path="job-result",
+        url_name="jobresult",
+        custom_view_base_action="view",
+        custom_view_additional_permissions=["extras.view_jobresult"],
+    )
+    def jobresult(self, request, *args, **kwargs):
+        """The job result of the sync and its job log."""
+        return Response({})
+
+
+DIFF_FILTER_PARAMS = ("q", "action", "model_name")
+
+
+def diff_tab_context(request, sync: Sync) -> dict:
+    """The diff tab's filter form and table: the sync's diff records filtered by the request.
+
+    Diff records are part of their sync: viewing the sync is what permits viewing them.
+    """
+    params = request.GET.copy()
+    data = {key: params.getlist(key) if key != "q" else params.get(key) for key in DIFF_FILTER_PARAMS if key in params}
+    model_names = (
+        SyncDiffRecord.objects.filter(sync=sync).order_by("model_name").values_list("model_name", flat=True).distinct()
+    )
+    form = forms.SyncDiffRecordFilterForm(data or None, model_names=list(model_names))
+    filterset = filters.SyncDiffRecordFilterSet(data, SyncDiffRecord.objects.filter(sync=sync))
+    queryset = filterset.qs if filterset.is_valid() else SyncDiffRecord.objects.none()
+    table = tables.SyncDiffRecordTable(queryset.order_by("position"), user=request.user, orderable=False)
+    return {"diff_filter_form": form, "diff_table": table, "diff_filtered": bool(data)}
+
+
+def job_log_table(request, sync: Sync) -> JobLogEntryTable:
+    """The job log of the sync's job result, as far as the user may see it."""
+    entries = JobLogEntry.objects.restrict(request.user, "view").filter(job_result_id=sync.job_result_id)
+    return JobLogEntryTable(entries.order_by("created"), user=request.user, orderable=False)
+
+
+class SyncLogEntryFieldsPanel(ObjectFieldsPanel):
+    """The fields of a log entry, with the synced object linked when it still exists."""
+
+    def render_value(self, key, value, context):
+        """Render the object link and the diff; everything else as Nautobot does."""
+        entry = context["object"]
+        if key == "synced_object":
+            return hyperlinked_object(value) if value is not None else placeholder(entry.object_repr)
+        if key == "diff":
+            return render_log_diff(value)
+        return super().render_value(key, value, context)
+
+
+class SyncLogEntryUIViewSet(ObjectDetailViewMixin, ObjectListViewMixin):
+    """Log entries of all syncs (list) and of one object (detail)."""
+
+    queryset = log_entry_queryset()
+    filterset_class = filters.SyncLogEntryFilterSet
+    filterset_form_class = forms.SyncLogEntryFilterForm
+    table_class = tables.SyncLogEntryTable
+    serializer_class = serializers.SyncLogEntrySerializer
+    action_buttons = ("export",)
+
+    object_detail_content = ObjectDetailContent(
+        panels=(
+            SyncLogEntryFieldsPanel(
+                section=SectionChoices.LEFT_HALF,
+                weight=100,
+                fields=["sync", "timestamp", "action", "status", "synced_object_type", "synced_object", "object_repr"],
+            ),
+            SyncLogEntryFieldsPanel(
+                section=SectionChoices.RIGHT_HALF, weight=100, label="Message and diff", fields=["message", "diff"]
+            ),
+        ),
+    )
+
+
+@dataclass
+class JobOverview:
+    """A data source or target job with its latest runs, for the dashboard.
+
+    Attributes:
+        job: The Job model.
+        kind: ``"source"`` or ``"target"``.
+        runs: The latest syncs of the job, newest first.
+    """
+
+    job: Job
+    kind: str
+    runs: list[Sync] = field(default_factory=list)
+
+    @property
+    def job_class(self):
+        """The job's class (DataSource or DataTarget subclass)."""
+        return self.job.job_class
+
+    @property
+    def icon(self) -> str | None:
+        """Icon URL of the system at the other end of Nautobot."""
+        return self.job_class.data_source_icon if self.kind == "source" else self.job_class.data_target_icon
+
+    @property
+    def system(self) -> str:
+        """Name of the system at the other end of Nautobot."""
+        return self.job_class.data_source if self.kind == "source" else self.job_class.data_target
+
+    @property
+    def url(self) -> str:
+        """The data source/target page of the job."""
+        return reverse("plugins:nautobot_ssot:data_job", kwargs={"pk": self.job.pk})
+
+
+def latest_runs(user, jobs: list[Job], per_job: int = RUNS_PER_JOB) -> dict:
+    """The ``per_job`` latest syncs of each job, in one query: ``{job pk: [sync, ...]}``."""
+    ranked = (
+        sync_list_queryset()
+        .restrict(user, "view")
+        .filter(job_result__job_model__in=jobs)
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("job_result__job_model")], order_by=F("start_time").desc(nulls_last=True)
+            )
+        )
+        .filter(rank__lte=per_job)
+        .order_by("-start_time")
+    )
+    runs = {}
+    for sync in ranked:
+        runs.setdefault(sync.job_result.job_model_id, []).append(sync)
+    return runs
+
+
+def job_overviews(user) -> tuple[list[JobOverview], list[JobOverview]]:
+    """The data sources and data targets the user may see, each with its latest runs."""
+    sources, targets = get_data_jobs()
+    permitted = set(Job.objects.restrict(user, "view").values_list("pk", flat=True))
+    sources = [job for job in sources if job.pk in permitted]
+    targets = [job for job in targets if job.pk in permitted]
+    runs = latest_runs(user, sources + targets)
+    return (
+        [JobOverview(job, "source", runs.get(job.pk, [])) for job in sources],
+        [JobOverview(job, "target", runs.get(job.pk, [])) for job in targets],
+    )
+
+
+def activity_chart(user, days: int = ACTIVITY_DAYS) -> dict:
+    """ECharts configuration of the number of syncs (and dry runs) per day over the last ``days`` days."""
+    today = timezone.localdate()
+    since = today - timedelta(days=days - 1)
+    rows = (
+        Sync.objects.restrict(user, "view")
+        .filter(start_time__date__gte=since)
+        .annotate(day=TruncDate("start_time"))
+        .values("day")
+        .annotate(total=Count("id"), dry=Count("id", filter=Q(dry_run=True)))
+    )
+    totals = {row["day"]: (row["total"] - row["dry"], row["dry"]) for row in rows}
+    dates = [since + timedelta(days=offset) for offset in range(days)]
+    data = {
+        "x": [day.isoformat() for day in dates],
+        "series": [
+            {"name": "Syncs", "data": [totals.get(day, (0, 0))[0] for day in dates]},
+            {"name": "Dry runs", "data": [totals.get(day, (0, 0))[1] for day in dates]},
+        ],
+    }
+    chart = EChartsBase(chart_type=EChartsTypeChoices.BAR, data=data, x_label="Day", y_label="Runs", show_toolbox=False)
+    return chart.get_config()
+
+
+class DashboardView(ContentTypePermissionRequiredMixin, View):
+    """Every data source and data target with its latest runs, recent syncs and activity over time."""
+
+    def get_required_permission(self):
+        """Viewing syncs is what the dashboard needs."""
+        return "nautobot_ssot.view_sync"
+
+    def get(self, request):
+        """Render the dashboard."""
+        sources, targets = job_overviews(request.user)
+        recent = sync_list_queryset().restrict(request.user, "view").order_by("-start_time")[:RECENT_SYNCS]
+        recent_table = tables.SyncTable(recent, user=request.user, orderable=False)
+        recent_table.columns.hide("pk")
+        context = {
+            "title": "Single Source of Truth",
+            "data_sources": sources,
+            "data_targets": targets,
+            "recent_table": recent_table,
+            "sync_count": Sync.objects.restrict(request.user, "view").count(),
+            "activity_chart": activity_chart(request.user),
+            "activity_chart_renderer": {"renderer": "canvas"},
+            "content_type": ContentType.objects.get_for_model(Sync),
+        }
+        return render(request, "nautobot_ssot/dashboard.html", context)
+
+
+class DataJobView(ObjectView):
+    """The page of one data source or data target job: description, configuration, mappings and history."""
+
+    queryset = Job.objects.all()
+    template_name = "nautobot_ssot/data_job.html"
+    additional_permissions = ["nautobot_ssot.view_sync"]
+
+    def get(self, request, *args, **kwargs):
+        """Render the page of an installed data source/target job, 404 for any other job."""
+        job = get_object_or_404(self.queryset, pk=kwargs["pk"])
+        overview = _overview_for(job)
+        history = sync_list_queryset().restrict(request.user, "view").filter(job_result__job_model=job)
+        history_table = tables.SyncTable(history.order_by("-start_time"), user=request.user)
+        history_table.columns.hide("pk")
+        paginate = {"paginator_class": EnhancedPaginator, "per_page": get_paginate_count(request)}
+        RequestConfig(request, paginate).configure(history_table)
+        context = {
+            "object": job,
+            "overview": overview,
+            "job_class": overview.job_class,
+            "config_information": overview.job_class.config_information(),
+            "data_mappings": list(overview.job_class.data_mappings()),
+            "history_table": history_table,
+            "history_url": reverse("plugins:nautobot_ssot:sync_list") + f"?job={job.pk}",
+            "run_url": reverse("extras:job_run", kwargs={"pk": job.pk}),
+            "can_run": request.user.has_perm("extras.run_job") and job.enabled and job.installed,
+        }
+        return render(request, self.get_template_name(), context)
+
+
+def _overview_for(job: Job) -> JobOverview:
+    """The overview of ``job`` if it is a data source or data target job, else 404."""
+    job_class = job.job_class
+    if job_class is not None and issubclass(job_class, DataSource):
+        return JobOverview(job, "source")
+    if job_class is not None and issubclass(job_class, DataTarget):
+        return JobOverview(job, "target")
+    raise Http404("This job is not an installed data source or data target.")

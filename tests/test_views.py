@@ -1,0 +1,342 @@
+"""Tests of the web UI: sync history and detail, log entries, dashboard, data job pages, JobResult link."""
+
+from datetime import timedelta
+
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from nautobot.apps.testing import TestCase, ViewTestCases
+from nautobot.extras.models import Job
+from nautobot.tenancy.models import Tenant
+
+from nautobot_ssot.models import Sync, SyncLogEntry
+from tests.ui.data import XSS, add_logs, add_records, fixture_job, make_job_result, make_sync
+
+HTMX = {"HX-Request": "true"}
+
+
+class SyncViewTestCase(
+    ViewTestCases.GetObjectViewTestCase,
+    ViewTestCases.ListObjectsViewTestCase,
+    ViewTestCases.DeleteObjectViewTestCase,
+    ViewTestCases.BulkDeleteObjectsViewTestCase,
+):
+    model = Sync
+    filter_on_field = "source"
+    sort_on_field = "source"
+
+    @classmethod
+    def setUpTestData(cls):
+        make_sync(source="Alpha", age=timedelta(hours=1))
+        make_sync(source="Beta", dry_run=True, age=timedelta(hours=2))
+        make_sync(source="Gamma", status="FAILURE", age=timedelta(hours=3))
+        make_sync(source="Delta", age=timedelta(hours=4))
+
+
+class SyncLogEntryViewTestCase(ViewTestCases.GetObjectViewTestCase, ViewTestCases.ListObjectsViewTestCase):
+    model = SyncLogEntry
+    filter_on_field = "object_repr"
+    sort_on_field = "timestamp"
+
+    @classmethod
+    def setUpTestData(cls):
+        sync = make_sync(logs=0)
+        add_logs(sync, 3, linked=Tenant.objects.create(name="fx-linked"))
+        add_logs(make_sync(source="Beta", logs=0), 2)
+
+
+class SyncDetailTabsTestCase(TestCase):
+    """The detail page's panels and its diff, logs and job result tabs."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.sync = make_sync(records=6, logs=4)
+
+    def setUp(self):
+        super().setUp()
+        self.user.is_superuser = True
+        self.user.save()
+
+    def test_detail_shows_timings_summary_and_tabs(self):
+        response = self.client.get(self.sync.get_absolute_url())
+        self.assertBodyContains(response, "Timings and memory")
+        self.assertBodyContains(response, "1.50 s")
+        self.assertBodyContains(response, "4.0 MiB")
+        logs_url = reverse("plugins:nautobot_ssot:synclogentry_list")
+        self.assertBodyContains(response, f"{logs_url}?sync={self.sync.pk}&amp;action=create")
+        for name in ("sync_diff", "sync_logs", "sync_jobresult"):
+            self.assertBodyContains(response, reverse(f"plugins:nautobot_ssot:{name}", kwargs={"pk": self.sync.pk}))
+
+    def test_diff_tab_filters_by_action_and_model(self):
+        url = reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": self.sync.pk})
+        response = self.client.get(url)
+        self.assertBodyContains(response, "object-0")
+        self.assertBodyContains(response, "object-1")
+        response = self.client.get(url, {"action": "update"})
+        self.assertNotIn("object-0<", response.content.decode())
+        self.assertBodyContains(response, "object-1")
+        response = self.client.get(url, {"model_name": "tenant"})
+        self.assertBodyContains(response, "object-2")
+        self.assertNotIn("object-3<", response.content.decode())
+
+    def test_diff_tab_pages(self):
+        url = reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": self.sync.pk})
+        response = self.client.get(url, {"per_page": 2, "page": 2})
+        content = response.content.decode()
+        self.assertIn("object-2<", content)
+        self.assertNotIn("object-0<", content)
+
+    def test_diff_tab_renders_before_and_after(self):
+        response = self.client.get(reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": self.sync.pk}))
+        self.assertBodyContains(response, "<code>old </code>", html=False)
+        self.assertBodyContains(response, "<code>new </code>", html=False)
+
+    def test_logs_tab_lists_entries(self):
+        response = self.client.get(reverse("plugins:nautobot_ssot:sync_logs", kwargs={"pk": self.sync.pk}))
+        self.assertBodyContains(response, "Processed 3")
+
+    def test_job_result_tab(self):
+        response = self.client.get(reverse("plugins:nautobot_ssot:sync_jobresult", kwargs={"pk": self.sync.pk}))
+        self.assertHttpStatus(response, 200)
+        self.assertBodyContains(response, self.sync.job_result.name)
+
+    @override_settings(EXEMPT_VIEW_PERMISSIONS=[])
+    def test_diff_tab_requires_sync_view_permission(self):
+        self.user.is_superuser = False
+        self.user.save()
+        url = reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": self.sync.pk})
+        self.assertHttpStatus(self.client.get(url), 403)
+        self.add_permissions("nautobot_ssot.view_sync")
+        self.assertHttpStatus(self.client.get(url), 200)
+
+
+class DashboardTestCase(TestCase):
+    """The dashboard lists data sources and targets with their latest runs."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.job = fixture_job()
+        cls.sync = make_sync(source="Fixture", job=cls.job)
+
+    def test_anonymous_is_sent_to_login(self):
+        self.client.logout()
+        url = reverse("plugins:nautobot_ssot:dashboard")
+        response = self.client.get(url)
+        self.assertRedirects(response, f"{reverse('login')}?next={url}", fetch_redirect_response=False)
+
+    @override_settings(EXEMPT_VIEW_PERMISSIONS=[])
+    def test_requires_view_sync_permission(self):
+        self.assertHttpStatus(self.client.get(reverse("plugins:nautobot_ssot:dashboard")), 403)
+
+    @override_settings(EXEMPT_VIEW_PERMISSIONS=[])
+    def test_lists_jobs_and_recent_syncs(self):
+        self.add_permissions("nautobot_ssot.view_sync", "extras.view_job", "extras.view_jobresult")
+        response = self.client.get(reverse("plugins:nautobot_ssot:dashboard"))
+        self.assertHttpStatus(response, 200)
+        self.assertBodyContains(response, "Data Sources")
+        self.assertBodyContains(response, "Recent Syncs")
+        self.assertBodyContains(response, self.sync.get_absolute_url())
+        if self.job is not None:
+            self.assertBodyContains(response, reverse("plugins:nautobot_ssot:data_job", kwargs={"pk": self.job.pk}))
+
+    @override_settings(EXEMPT_VIEW_PERMISSIONS=[])
+    def test_hides_jobs_the_user_may_not_view(self):
+        if self.job is None:
+            self.skipTest("fixture jobs are not loaded")
+        self.add_permissions("nautobot_ssot.view_sync")
+        response = self.client.get(reverse("plugins:nautobot_ssot:dashboard"))
+        self.assertNotIn(reverse("plugins:nautobot_ssot:data_job", kwargs={"pk": self.job.pk}), response.content.decode())
+
+
+class DataJobViewTestCase(TestCase):
+    """The page of one data source job."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.job = fixture_job()
+        cls.sync = make_sync(source="Fixture", job=cls.job)
+
+    def setUp(self):
+        super().setUp()
+        if self.job is None:
+            self.skipTest("fixture jobs are not loaded (set NAUTOBOT_JOBS_ROOT to tests/fixtures/jobs_root)")
+        self.url = reverse("plugins:nautobot_ssot:data_job", kwargs={"pk": self.job.pk})
+
+    @override_settings(EXEMPT_VIEW_PERMISSIONS=[])
+    def test_requires_permissions(self):
+        self.assertHttpStatus(self.client.get(self.url), 403)
+        self.add_permissions("extras.view_job")
+        self.assertHttpStatus(self.client.get(self.url), 403)
+
+    @override_settings(EXEMPT_VIEW_PERMISSIONS=[])
+    def test_shows_configuration_mappings_history_and_run_button(self):
+        self.add_permissions("extras.view_job", "nautobot_ssot.view_sync", "extras.run_job")
+        self.job.enabled = True
+        self.job.save()
+        response = self.client.get(self.url)
+        self.assertHttpStatus(response, 200)
+        self.assertBodyContains(response, "Test fixture: syncs tenants from a job variable.")
+        self.assertBodyContains(response, "Prefix")
+        self.assertBodyContains(response, '<a href="/tenancy/tenants/">Tenant</a>', html=True)
+        self.assertBodyContains(response, self.sync.get_absolute_url())
+        self.assertBodyContains(response, reverse("extras:job_run", kwargs={"pk": self.job.pk}))
+
+    def test_other_jobs_are_not_found(self):
+        self.user.is_superuser = True
+        self.user.save()
+        other = Job.objects.exclude(pk=self.job.pk).exclude(job_class_name__icontains="DataSource").first()
+        url = reverse("plugins:nautobot_ssot:data_job", kwargs={"pk": other.pk})
+        self.assertHttpStatus(self.client.get(url), 404)
+
+
+class JobResultExtensionTestCase(TestCase):
+    """A JobResult's page links to the Sync its job recorded."""
+
+    def setUp(self):
+        super().setUp()
+        self.user.is_superuser = True
+        self.user.save()
+
+    def test_job_result_page_links_to_sync(self):
+        sync = make_sync()
+        response = self.client.get(sync.job_result.get_absolute_url())
+        self.assertBodyContains(response, sync.get_absolute_url())
+        self.assertBodyContains(response, "View Sync")
+
+    def test_job_result_without_sync_has_no_link(self):
+        job_result = make_job_result()
+        response = self.client.get(job_result.get_absolute_url())
+        self.assertHttpStatus(response, 200)
+        self.assertNotIn("View Sync", response.content.decode())
+
+
+def count_queries(client, url, **params):
+    """Run a GET of ``url`` and return (response, number of queries)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params, headers=HTMX)
+    return response, len(queries)
+
+
+class QueryCountTestCase(TestCase):
+    """List pages and the detail page run as many queries for 500 rows as for 10."""
+
+    def setUp(self):
+        super().setUp()
+        self.user.is_superuser = True
+        self.user.save()
+
+    def _syncs(self, count):
+        for index in range(count):
+            make_sync(source=f"Source {index % 7}", age=timedelta(minutes=index), records=0, logs=0)
+
+    def _measure(self, url, add_rows, **params):
+        add_rows(10)
+        first, small = count_queries(self.client, url, per_page=1000, **params)
+        add_rows(490)
+        second, large = count_queries(self.client, url, per_page=1000, **params)
+        self.assertHttpStatus(first, 200)
+        self.assertHttpStatus(second, 200)
+        return small, large
+
+    def test_sync_list(self):
+        small, large = self._measure(reverse("plugins:nautobot_ssot:sync_list"), self._syncs)
+        self.assertEqual(small, large)
+
+    def test_sync_list_never_loads_the_json_diff(self):
+        self._syncs(3)
+        with CaptureQueriesContext(connection) as queries:
+            self.client.get(reverse("plugins:nautobot_ssot:sync_list"), headers=HTMX)
+        sync_selects = [q["sql"] for q in queries if 'FROM "nautobot_ssot_sync"' in q["sql"]]
+        self.assertTrue(sync_selects)
+        for sql in sync_selects:
+            self.assertNotIn('"nautobot_ssot_sync"."diff"', sql)
+
+    def test_log_entry_list(self):
+        sync = make_sync(logs=0)
+        tenant = Tenant.objects.create(name="fx-queries")
+        small, large = self._measure(
+            reverse("plugins:nautobot_ssot:synclogentry_list"), lambda n: add_logs(sync, n, linked=tenant)
+        )
+        self.assertEqual(small, large)
+
+    def test_diff_tab(self):
+        sync = make_sync(records=0, logs=0)
+        url = reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": sync.pk})
+        small, large = self._measure(url, lambda n: add_records_after(sync, n))
+        self.assertEqual(small, large)
+
+    def test_logs_tab(self):
+        sync = make_sync(records=0, logs=0)
+        url = reverse("plugins:nautobot_ssot:sync_logs", kwargs={"pk": sync.pk})
+        small, large = self._measure(url, lambda n: add_logs(sync, n))
+        self.assertEqual(small, large)
+
+    def test_dashboard(self):
+        job = fixture_job()
+
+        def add(count):
+            for index in range(count):
+                make_sync(job=job, age=timedelta(minutes=index), records=0, logs=0)
+
+        small, large = self._measure(reverse("plugins:nautobot_ssot:dashboard"), add)
+        self.assertEqual(small, large)
+
+
+def add_records_after(sync, count):
+    """Append ``count`` records to the diff of ``sync``."""
+    offset = sync.diff_records.count()
+    add_records(sync, count)
+    for position, record in enumerate(sync.diff_records.order_by("position", "id")[offset:], start=offset):
+        record.position = position
+        record.save(update_fields=["position"])
+
+
+class EscapingTestCase(TestCase):
+    """Names, messages and diffs from external systems render as text on every page."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.job = fixture_job()
+        cls.sync = make_sync(source=f"src{XSS}", target=f"dst{XSS}", records=2, logs=2, text=XSS, job=cls.job)
+        add_logs(cls.sync, 1, text=XSS, linked=Tenant.objects.create(name=f"fx-{XSS}"))
+
+    def setUp(self):
+        super().setUp()
+        self.user.is_superuser = True
+        self.user.save()
+
+    def pages(self):
+        """Every page that shows the sync, its diff or its log entries."""
+        entry = SyncLogEntry.objects.filter(sync=self.sync).first()
+        urls = [
+            reverse("plugins:nautobot_ssot:dashboard"),
+            reverse("plugins:nautobot_ssot:sync_list"),
+            self.sync.get_absolute_url(),
+            reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": self.sync.pk}),
+            reverse("plugins:nautobot_ssot:sync_logs", kwargs={"pk": self.sync.pk}),
+            reverse("plugins:nautobot_ssot:sync_jobresult", kwargs={"pk": self.sync.pk}),
+            reverse("plugins:nautobot_ssot:synclogentry_list"),
+            entry.get_absolute_url(),
+            self.sync.job_result.get_absolute_url(),
+        ]
+        if self.job is not None:
+            urls.append(reverse("plugins:nautobot_ssot:data_job", kwargs={"pk": self.job.pk}))
+        return urls
+
+    def test_payloads_render_as_text(self):
+        for url in self.pages():
+            for headers in ({}, HTMX):
+                with self.subTest(url=url, htmx=bool(headers)):
+                    response = self.client.get(url, headers=headers)
+                    self.assertHttpStatus(response, 200)
+                    content = response.content.decode()
+                    self.assertNotIn('<script>alert("ssot")', content)
+                    self.assertNotIn('"onmouseover="alert(1)', content)
+                    self.assertNotIn("onmouseover=\"alert", content)
+
+    def test_payloads_are_visible_escaped(self):
+        response = self.client.get(reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": self.sync.pk}))
+        self.assertIn("&lt;script&gt;alert(", response.content.decode())
+        response = self.client.get(reverse("plugins:nautobot_ssot:synclogentry_list"), headers=HTMX)
+        self.assertIn("&lt;script&gt;alert(", response.content.decode())

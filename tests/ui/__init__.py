@@ -1,0 +1,1 @@
+"""Shared data for the tests of the web UI and the REST API."""
