@@ -107,29 +107,15 @@ def _job_link(sync: Sync):
     return format_html('<a href="{}">{}</a>', url, sync.job_result.job_model.name)
 
 
-@dataclass(frozen=True)
-class PhaseRow:
-    """Timing and memory of one phase of a sync, as displayed."""
-
-    phase: str
-    duration: str
-    memory_final: str
-    memory_peak: str
-
-    def __getitem__(self, key):
-        """Allow the data table template to read columns by name."""
-        return getattr(self, key)
-
-
-def phase_rows(sync: Sync) -> list[PhaseRow]:
-    """One row per phase: duration, and memory when profiled."""
+def phase_rows(sync: Sync) -> list[dict[str, str]]:
+    """One row per phase for the timings panel (a DataTablePanel reads rows as dicts): duration and memory."""
     return [
-        PhaseRow(
-            phase=PHASE_LABELS[phase],
-            duration=format_duration(getattr(sync, f"{phase}_time")),
-            memory_final=format_bytes(getattr(sync, f"{phase}_memory_final")),
-            memory_peak=format_bytes(getattr(sync, f"{phase}_memory_peak")),
-        )
+        {
+            "phase": PHASE_LABELS[phase],
+            "duration": format_duration(getattr(sync, f"{phase}_time")),
+            "memory_final": format_bytes(getattr(sync, f"{phase}_memory_final")),
+            "memory_peak": format_bytes(getattr(sync, f"{phase}_memory_peak")),
+        }
         for phase in PHASES
     ]
 

@@ -1,0 +1,1 @@
+"""Tests that drive the web UI in a real (headless) browser."""
