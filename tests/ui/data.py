@@ -84,8 +84,8 @@ def add_logs(sync: Sync, count: int, text: str = "", linked: Tenant | None = Non
     SyncLogEntry.objects.bulk_create(
         SyncLogEntry(
             sync=sync,
-            action=SyncLogEntryActionChoices.ACTION_CREATE if index % 2 == 0 else SyncLogEntryActionChoices.ACTION_UPDATE,
-            status=SyncLogEntryStatusChoices.STATUS_SUCCESS if index % 2 == 0 else SyncLogEntryStatusChoices.STATUS_FAILURE,
+            action=(SyncLogEntryActionChoices.ACTION_CREATE, SyncLogEntryActionChoices.ACTION_UPDATE)[index % 2],
+            status=(SyncLogEntryStatusChoices.STATUS_SUCCESS, SyncLogEntryStatusChoices.STATUS_FAILURE)[index % 2],
             diff={"+": {"description": f"new {text}"}, "-": {"description": f"old {text}"}},
             synced_object_type=tenant_type if linked else None,
             synced_object_id=linked.pk if linked else None,
