@@ -195,23 +195,25 @@ def _spawn(name: str, args: list[str], cwd: Path) -> None:
     print(f"Started {name} (pid {process.pid}), log in {log.relative_to(ROOT)}")
 
 
-def _terminate(name: str) -> bool:
-    """Stop a background process and everything it spawned; return whether it was running."""
-    process = _process(name)
-    _pid_file(name).unlink(missing_ok=True)
-    if process is None:
-        return False
-    family = [process, *process.children(recursive=True)]
-    process.terminate()
-    psutil.wait_procs([process], timeout=20)
+def _terminate(names: tuple[str, ...]) -> list[str]:
+    """Stop background processes and everything they spawned, all at once; return the names stopped."""
+    running = {name: _process(name) for name in names}
+    for name in names:
+        _pid_file(name).unlink(missing_ok=True)
+    parents = {name: process for name, process in running.items() if process is not None}
+    family = [member for process in parents.values() for member in (process, *process.children(recursive=True))]
+    for process in parents.values():
+        process.terminate()
+    psutil.wait_procs(list(parents.values()), timeout=20)
     leftovers = [member for member in family if member.is_running()]
     for member in leftovers:
         member.terminate()
     _, alive = psutil.wait_procs(leftovers, timeout=5)
     for member in alive:
         member.kill()
-    print(f"Stopped {name} (pid {process.pid}).")
-    return True
+    for name, process in parents.items():
+        print(f"Stopped {name} (pid {process.pid}).")
+    return list(parents)
 
 
 def _log_tail(name: str, lines: int = 30) -> str:
@@ -331,7 +333,7 @@ def start(c: Context, port: int = 0) -> None:
 def stop(c: Context) -> None:
     """Stop what `start` started: web server, Celery worker and beat, and embedded servers it started."""
     _prepare(c)
-    stopped = [name for name in BACKGROUND if _terminate(name)]
+    stopped = _terminate(BACKGROUND)
     for line in services.stop(_recorded_services()):
         print(f"Stopped {line}.")
         stopped.append(line)
