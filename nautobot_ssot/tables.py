@@ -149,7 +149,17 @@ class SyncLogEntryTable(BaseTable):
             "message",
             "diff",
         )
-        default_columns = ("timestamp", "action", "status", "synced_object_type", "synced_object", "message", "diff")
+        default_columns = (
+            "pk",
+            "timestamp",
+            "sync",
+            "action",
+            "status",
+            "synced_object_type",
+            "synced_object",
+            "message",
+            "diff",
+        )
 
     def render_action(self, value):
         """Colored action badge."""

@@ -167,9 +167,9 @@ def status_badge(status: str | None) -> SafeString:
 
 
 def value_text(value: Any) -> str:
-    """Plain text for one attribute value: strings as they are, anything else as compact JSON."""
+    """Plain text for one attribute value: strings as they are (``""`` when empty), anything else as compact JSON."""
     if isinstance(value, str):
-        return value
+        return value or '""'
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
@@ -232,9 +232,17 @@ def render_log_diff(diff: dict | None) -> SafeString:
         return HTML_NONE
     if not isinstance(diff, dict) or not ({"+", "-"} & set(diff)):
         return format_html("<code>{}</code>", value_text(diff))
-    changes = attribute_changes(diff.get("-"), diff.get("+"))
+    before, after = diff.get("-") or {}, diff.get("+") or {}
     return format_html_join(
         format_html("<br>"),
         '<code>{}</code>: <span class="text-danger">{}</span> &rarr; <span class="text-success">{}</span>',
-        ((change.name, value_text(change.before), value_text(change.after)) for change in changes),
+        (
+            (change.name, _side_text(change.name, before), _side_text(change.name, after))
+            for change in attribute_changes(before, after)
+        ),
     )
+
+
+def _side_text(name: str, side: dict) -> str:
+    """The text of one attribute on one side of a log diff; an em dash when that side lacks it."""
+    return value_text(side[name]) if name in side else "\u2014"

@@ -126,6 +126,8 @@ class SSoTBrowserTestCase(StaticLiveServerTestCase):
 
     def browse_dry_run(self, page: Page) -> None:
         """Open the sync, its diff and logs tabs, and the dashboard."""
+        for close in page.locator(".alert .btn-close").all():
+            close.click()
         shot(page, "job_result")
         page.get_by_text("View Sync").click()
         sync = Sync.objects.get(dry_run=True)

@@ -1,0 +1,81 @@
+"""Tests of the REST API: syncs (read, filter, delete) and log entries (read, filter)."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from nautobot.apps.testing import APITestCase, APIViewTestCases
+from nautobot.tenancy.models import Tenant
+
+from nautobot_ssot.models import Sync, SyncLogEntry
+from tests.ui.data import add_logs, make_sync
+
+
+class SyncAPITestCase(
+    APIViewTestCases.GetObjectViewTestCase,
+    APIViewTestCases.ListObjectsViewTestCase,
+    APIViewTestCases.DeleteObjectViewTestCase,
+):
+    model = Sync
+
+    @classmethod
+    def setUpTestData(cls):
+        make_sync(source="Alpha", age=timedelta(hours=1))
+        make_sync(source="Beta", dry_run=True, age=timedelta(hours=2))
+        make_sync(source="Gamma", status="FAILURE", age=timedelta(hours=3))
+        make_sync(source="Delta", age=timedelta(hours=4))
+
+
+class SyncLogEntryAPITestCase(APIViewTestCases.GetObjectViewTestCase, APIViewTestCases.ListObjectsViewTestCase):
+    model = SyncLogEntry
+
+    @classmethod
+    def setUpTestData(cls):
+        sync = make_sync(logs=0)
+        add_logs(sync, 3, linked=Tenant.objects.create(name="fx-api"))
+        add_logs(make_sync(source="Beta", logs=0), 2)
+
+
+class SyncAPIBehaviourTestCase(APITestCase):
+    """The JSON diff is opt-in, filters work, and the endpoints are in the OpenAPI schema."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.sync = make_sync(source="Alpha", dry_run=True)
+        make_sync(source="Beta")
+
+    def setUp(self):
+        super().setUp()
+        self.add_permissions("nautobot_ssot.view_sync", "nautobot_ssot.view_synclogentry")
+
+    def test_diff_is_only_returned_when_included(self):
+        url = reverse("plugins-api:nautobot_ssot-api:sync-detail", kwargs={"pk": self.sync.pk})
+        response = self.client.get(url, **self.header)
+        self.assertHttpStatus(response, 200)
+        self.assertNotIn("diff", response.json())
+        self.assertEqual(response.json()["status"], "SUCCESS")
+        response = self.client.get(f"{url}?include=diff", **self.header)
+        self.assertEqual(response.json()["diff"], self.sync.diff)
+
+    def test_filters(self):
+        url = reverse("plugins-api:nautobot_ssot-api:sync-list")
+        response = self.client.get(f"{url}?dry_run=true", **self.header)
+        self.assertEqual([item["id"] for item in response.json()["results"]], [str(self.sync.pk)])
+        response = self.client.get(f"{url}?source=Beta&status=SUCCESS", **self.header)
+        self.assertEqual(response.json()["count"], 1)
+        logs = reverse("plugins-api:nautobot_ssot-api:synclogentry-list")
+        response = self.client.get(f"{logs}?sync={self.sync.pk}&status=failure", **self.header)
+        self.assertEqual(response.json()["count"], 1)
+
+    def test_log_entries_are_read_only(self):
+        entry = SyncLogEntry.objects.first()
+        self.add_permissions("nautobot_ssot.delete_synclogentry", "nautobot_ssot.change_synclogentry")
+        url = reverse("plugins-api:nautobot_ssot-api:synclogentry-detail", kwargs={"pk": entry.pk})
+        self.assertHttpStatus(self.client.delete(url, **self.header), 405)
+        self.assertHttpStatus(self.client.patch(url, {"message": "x"}, format="json", **self.header), 405)
+
+    def test_endpoints_are_in_the_openapi_schema(self):
+        response = self.client.get(reverse("schema"), **self.header)
+        self.assertHttpStatus(response, 200)
+        content = response.content.decode()
+        self.assertIn("/plugins/ssot/syncs/", content)
+        self.assertIn("/plugins/ssot/sync-log-entries/", content)

@@ -1,0 +1,80 @@
+"""Tests of the tables and rendering helpers: counts, durations, memory and before/after diffs."""
+
+from datetime import timedelta
+
+from django.test import RequestFactory
+from nautobot.apps.testing import TestCase
+
+from nautobot_ssot.models import Sync, SyncDiffRecord
+from nautobot_ssot.tables import SyncDiffRecordTable, SyncLogEntryTable, SyncTable
+from nautobot_ssot.templatetags.ssot_tags import (
+    format_bytes,
+    format_duration,
+    render_before_after,
+    render_log_diff,
+    summary_counts,
+)
+from tests.ui.data import XSS, make_sync
+
+
+class FormattingTestCase(TestCase):
+    def test_format_duration(self):
+        self.assertEqual(format_duration(timedelta(seconds=1.234)), "1.23 s")
+        self.assertEqual(format_duration(timedelta(seconds=125)), "2 min 5 s")
+        self.assertEqual(format_duration(timedelta(hours=1, minutes=2)), "1 h 2 min")
+        self.assertIn("&mdash;", format_duration(None))
+
+    def test_format_bytes(self):
+        self.assertEqual(format_bytes(512), "512 B")
+        self.assertEqual(format_bytes(3 * 1024 * 1024), "3.0 MiB")
+        self.assertEqual(format_bytes(5 * 1024**4), "5120.0 GiB")
+
+
+class SummaryCountsTestCase(TestCase):
+    def test_real_runs_link_to_filtered_log_entries(self):
+        sync = make_sync(records=2, logs=0)
+        counts = {count.key: count for count in summary_counts(sync)}
+        self.assertIn(f"sync={sync.pk}", counts["create"].url)
+        self.assertIn("action=create", counts["create"].url)
+        self.assertIsNone(counts["update"].url)  # nothing to show
+        self.assertIsNone(counts["no-change"].url)  # unchanged objects are only counted
+
+    def test_dry_runs_link_to_the_diff(self):
+        sync = make_sync(records=2, logs=0, dry_run=True)
+        counts = {count.key: count for count in summary_counts(sync)}
+        self.assertIn("/diff/?action=create", counts["create"].url)
+
+
+class DiffRenderingTestCase(TestCase):
+    def test_update_shows_before_and_after(self):
+        record = SyncDiffRecord(source_attrs={"a": 1, "b": "x"}, target_attrs={"a": 2, "b": "x"})
+        html = render_before_after(record)
+        self.assertInHTML('<td class="text-danger"><code>2</code></td>', html)
+        self.assertInHTML('<td class="text-success"><code>1</code></td>', html)
+        self.assertIn("table-warning", html)
+
+    def test_create_has_no_before(self):
+        html = render_before_after(SyncDiffRecord(source_attrs={"a": ""}, target_attrs=None))
+        self.assertIn("&mdash;", html)
+        self.assertIn("<code>&quot;&quot;</code>", html)
+
+    def test_everything_is_escaped(self):
+        html = render_before_after(SyncDiffRecord(source_attrs={XSS: XSS}, target_attrs={XSS: "old"}))
+        self.assertNotIn("<script>", html)
+        self.assertNotIn("<script>", render_log_diff({"+": {XSS: XSS}, "-": {XSS: 1}}))
+        self.assertNotIn("<script>", render_log_diff(XSS))
+
+
+class TablesTestCase(TestCase):
+    def test_tables_render(self):
+        sync = make_sync(records=3, logs=3, text=XSS)
+        request = RequestFactory().get("/")
+        request.user = self.user
+        for table in (
+            SyncTable(Sync.objects.defer("diff")),
+            SyncDiffRecordTable(sync.diff_records.all()),
+            SyncLogEntryTable(sync.logs.all()),
+        ):
+            with self.subTest(table=type(table).__name__):
+                html = table.as_html(request)
+                self.assertNotIn("<script>alert", html)
