@@ -1,0 +1,158 @@
+"""NautobotAdapter: a diffsync Adapter that loads its NautobotModel classes from the database."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any, Callable, ClassVar, Optional
+
+import pydantic
+from diffsync import Adapter
+from django.db.models import Model, Prefetch, QuerySet
+
+from nautobot_ssot.contrib.cache import OrmCache
+from nautobot_ssot.contrib.lookups import is_to_many, label, model_field
+from nautobot_ssot.contrib.model import NautobotModel
+
+FieldHook = Callable[[str, Model], Any]
+
+
+class NautobotAdapter(Adapter):
+    """Adapter that loads data from Nautobot through the ORM, as its NautobotModel classes declare.
+
+    Set the model classes as class attributes named after their ``_modelname`` and list the top-level ones in
+    ``top_level``, as for any diffsync adapter. ``load()`` reads each top-level model, and the models in each
+    model's ``_children``, with one queryset per model: the number of queries does not grow with the number of
+    objects. A method ``load_param_<field>(self, field_name, database_object)`` on a subclass replaces how
+    that field is read.
+
+    Attributes:
+        job: The job running the sync (may be None outside a job).
+        sync: The Sync record of the run, if any.
+        orm_cache: The ORM cache of this adapter (one per instance, so one per run).
+        skip_auto_component_creation: Create Devices and Modules without the components their types would add.
+    """
+
+    skip_auto_component_creation: ClassVar[bool] = False
+
+    def __init__(self, *args: Any, job: Any, sync: Any = None, **kwargs: Any) -> None:
+        """Create the adapter without loading anything yet.
+
+        Args:
+            *args: Passed on to ``diffsync.Adapter``.
+            job: The job running the sync.
+            sync: The Sync record of the run.
+            **kwargs: Passed on to ``diffsync.Adapter``.
+        """
+        super().__init__(*args, **kwargs)
+        self.job = job
+        self.sync = sync
+        self.orm_cache = OrmCache()
+        self._field_hooks: dict[type[NautobotModel], dict[str, FieldHook]] = {}
+
+    @property
+    def _cache_hits(self) -> Counter[str]:
+        """Cache hits per model label (``app_label.model``)."""
+        return self.orm_cache.hits
+
+    def invalidate_cache(self, zero_out_hits: bool = True) -> None:
+        """Forget every object in the ORM cache.
+
+        Args:
+            zero_out_hits: Also reset the hit counters.
+        """
+        self.orm_cache.clear(zero_out_hits)
+
+    def get_from_orm_cache(self, parameters: Mapping[str, Any], model_class: type[Model]) -> Model:
+        """Return the one ``model_class`` object matching ``parameters``, from the cache when possible.
+
+        Args:
+            parameters: Django lookup parameters, such as ``{"name": "Site A"}``.
+            model_class: The Django model to look in.
+
+        Returns:
+            The matching object.
+
+        Raises:
+            ObjectDoesNotExist: No object matches (the model's own ``DoesNotExist``).
+            MultipleObjectsReturned: More than one object matches.
+        """
+        return self.orm_cache.get(parameters, model_class)
+
+    def remove_from_orm_cache(self, instance: Model) -> None:
+        """Forget ``instance`` in the ORM cache (it was deleted)."""
+        self.orm_cache.forget(instance)
+
+    def load(self) -> None:
+        """Load every model in ``top_level``, and their children, from the database.
+
+        Raises:
+            ValueError: ``top_level`` is empty, or an object does not validate as its model.
+        """
+        if not self.top_level:
+            raise ValueError(f"{type(self).__name__}.top_level needs to list the models to load.")
+        for modelname in self.top_level:
+            model_class = self._get_diffsync_class(modelname)
+            for database_object in self.get_load_queryset(model_class):
+                self._load_object(database_object, model_class)
+
+    def get_load_queryset(self, model_class: type[NautobotModel]) -> QuerySet:
+        """Return the queryset loading ``model_class``: its ``get_queryset()`` with the plan's joins and prefetches.
+
+        Children (``_children``) are prefetched through the relation of the same name, each with its own
+        model's queryset, so that they cost no query per parent.
+        """
+        queryset = model_class.field_plan().prepare(model_class.get_queryset(), self)
+        for child_modelname, relation in model_class._children.items():
+            self._check_children_relation(model_class, relation)
+            child_queryset = self.get_load_queryset(self._get_diffsync_class(child_modelname))
+            queryset = queryset.prefetch_related(Prefetch(relation, queryset=child_queryset))
+        return queryset
+
+    def _load_object(self, database_object: Model, model_class: type[NautobotModel]) -> NautobotModel:
+        """Build, store and return the diffsync object for one database object, with its children."""
+        values = model_class.field_plan().load(database_object)
+        for name, hook in self._hooks_for(model_class).items():
+            values[name] = hook(name, database_object)
+        try:
+            instance = model_class(**values)
+        except pydantic.ValidationError as error:
+            raise ValueError(f"{model_class.__name__} cannot hold {database_object!r}: {error}") from error
+        self.add(instance)
+        for child_modelname, relation in model_class._children.items():
+            child_class = self._get_diffsync_class(child_modelname)
+            for child in getattr(database_object, relation).all():
+                instance.add_child(self._load_object(child, child_class))
+        return instance
+
+    def _hooks_for(self, model_class: type[NautobotModel]) -> dict[str, FieldHook]:
+        """Return this adapter's ``load_param_<field>`` methods for the fields of ``model_class``."""
+        if model_class not in self._field_hooks:
+            names = (*model_class._identifiers, *model_class._attributes)
+            hooks = {name: getattr(self, f"load_param_{name}", None) for name in names}
+            self._field_hooks[model_class] = {name: hook for name, hook in hooks.items() if hook is not None}
+        return self._field_hooks[model_class]
+
+    def _get_diffsync_class(self, modelname: str) -> type[NautobotModel]:
+        """Return the model class set on this adapter under ``modelname``.
+
+        Raises:
+            AttributeError: There is none.
+        """
+        model_class: Optional[type[NautobotModel]] = getattr(self, modelname, None)
+        if model_class is None:
+            raise AttributeError(f"{type(self).__name__} has no model class attribute '{modelname}' to load.")
+        return model_class
+
+    @staticmethod
+    def _check_children_relation(model_class: type[NautobotModel], relation: str) -> None:
+        """Check that a ``_children`` entry names a to-many relation of the Django model.
+
+        Raises:
+            ValueError: It does not.
+        """
+        if not is_to_many(model_field(model_class._model, relation)):
+            raise ValueError(
+                f"{model_class.__name__}._children: '{relation}' is not a to-many relation of "
+                f"{label(model_class._model)}, so the children cannot be loaded through it"
+            )

@@ -1,0 +1,91 @@
+"""The per-run ORM cache: objects looked up by their parameters, kept for one adapter instance."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Model
+
+CacheKey = Hashable
+
+
+def freeze(value: Any) -> Hashable:
+    """Turn a lookup value into something hashable (lists become tuples, dictionaries frozensets).
+
+    Args:
+        value: A value used in ORM lookup parameters.
+
+    Returns:
+        A hashable equivalent of ``value``.
+    """
+    if isinstance(value, Mapping):
+        return frozenset((key, freeze(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple, set)):
+        return tuple(freeze(item) for item in value)
+    return value
+
+
+@dataclass
+class OrmCache:
+    """ORM objects fetched with ``Model.objects.get(**parameters)``, remembered per model and parameters.
+
+    One cache belongs to one adapter instance, so that it lives exactly as long as one sync run.
+
+    Attributes:
+        objects: Cached objects per model label (``app_label.model``) and frozen parameters.
+        hits: Number of lookups answered from the cache, per model label.
+        misses: Number of lookups that went to the database, per model label.
+    """
+
+    objects: defaultdict[str, dict[CacheKey, Model]] = field(default_factory=lambda: defaultdict(dict))
+    hits: Counter[str] = field(default_factory=Counter)
+    misses: Counter[str] = field(default_factory=Counter)
+
+    def get(self, parameters: Mapping[str, Any], model_class: type[Model]) -> Model:
+        """Return the one object of ``model_class`` matching ``parameters``, from the cache when possible.
+
+        Args:
+            parameters: Django lookup parameters, for example ``{"name": "Site A"}``.
+            model_class: The Django model to look in.
+
+        Returns:
+            The matching object.
+
+        Raises:
+            ObjectDoesNotExist: No object matches (the model's own ``DoesNotExist``).
+            MultipleObjectsReturned: More than one object matches (the model's own exception).
+        """
+        label = model_class._meta.label_lower
+        key = freeze(parameters)
+        cached = self.objects[label].get(key)
+        if cached is not None:
+            self.hits[label] += 1
+            return cached
+        self.misses[label] += 1
+        instance = model_class.objects.get(**parameters)
+        self.objects[label][key] = instance
+        return instance
+
+    def forget(self, instance: Model) -> None:
+        """Drop every cache entry holding ``instance`` (for example after it was deleted).
+
+        Args:
+            instance: The object to forget.
+        """
+        entries = self.objects.get(instance._meta.label_lower, {})
+        for key in [key for key, cached in entries.items() if cached is instance or cached.pk == instance.pk]:
+            del entries[key]
+
+    def clear(self, zero_out_hits: bool = True) -> None:
+        """Forget every cached object.
+
+        Args:
+            zero_out_hits: Also reset the hit and miss counters.
+        """
+        self.objects.clear()
+        if zero_out_hits:
+            self.hits.clear()
+            self.misses.clear()

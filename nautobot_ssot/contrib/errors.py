@@ -1,0 +1,38 @@
+"""Exceptions raised by contrib and the text they carry."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+
+class ModelDeclarationError(TypeError):
+    """A NautobotModel subclass is declared in a way that cannot work.
+
+    Raised when the class is defined (or, for facts only the database knows, when it is first loaded), with a
+    message that names the class and the field.
+    """
+
+
+class RelatedObjectLookupError(ValueError):
+    """The values of a field do not name exactly one object in the database.
+
+    The message names the field(s) and the lookup that found no object, or more than one.
+    """
+
+
+def describe_error(error: Exception) -> str:
+    """Return the message of ``error`` the way a person fixing the data needs it.
+
+    Django validation errors become ``field: message`` pairs; other errors keep their own text.
+
+    Args:
+        error: An error raised while writing to the database.
+
+    Returns:
+        A one-line description.
+    """
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
+        return " ".join(error.messages)
+    return str(error) or type(error).__name__

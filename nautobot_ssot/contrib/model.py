@@ -1,0 +1,167 @@
+"""NautobotModel: a DiffSyncModel whose annotated fields map onto a Nautobot (Django) model."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from typing import Any, ClassVar, Optional
+
+from diffsync import Adapter, DiffSyncModel
+from diffsync.exceptions import ObjectNotCreated, ObjectNotDeleted, ObjectNotUpdated
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model, ProtectedError, QuerySet, RestrictedError
+from nautobot.apps.dcim import SkipAutoComponentCreation
+from pydantic import model_validator
+from typing_extensions import Self
+
+from nautobot_ssot.contrib.errors import describe_error
+from nautobot_ssot.contrib.fields import FieldPlan, build_plan, check_declared_names
+from nautobot_ssot.contrib.kinds.base import sort_items
+from nautobot_ssot.contrib.lookups import resolve
+
+WRITE_ERRORS = (ValidationError, ValueError, IntegrityError, ProtectedError, RestrictedError)
+"""Errors of a single write that become diffsync's ObjectNotCreated/Updated/Deleted (the sync goes on)."""
+
+
+class NautobotModel(DiffSyncModel):
+    """A DiffSyncModel that loads from and writes to a Nautobot model, driven by its annotations.
+
+    Set ``_model`` to the Django model and declare fields as usual for diffsync. Each field in
+    ``_identifiers`` and ``_attributes`` maps onto the Django model by its name and annotation:
+
+    - ``name: str``: a field (or property) of the model;
+    - ``tenant__group__name: Optional[str]``: a foreign key, through lookups on the related object;
+    - ``assigned_object__app_label``, ``assigned_object__model``, ``assigned_object__name``: a generic foreign key;
+    - ``tags: List[TagDict]``: a many-to-many or reverse foreign key relation, written as a set;
+    - ``Annotated[..., CustomFieldAnnotation(key=...)]``: a custom field;
+    - ``Annotated[..., CustomRelationshipAnnotation(name=..., side=...)]``: a custom relationship;
+    - ``Annotated[..., ObjectMetadataAnnotation(name=...)]``: object metadata.
+
+    The class is analysed once, when it is defined; a declaration that cannot work raises
+    ``ModelDeclarationError`` naming the class and the field.
+    """
+
+    _model: ClassVar[Optional[type[Model]]] = None
+    """The Django model this class maps onto."""
+
+    _skip_auto_component_creation: ClassVar[bool] = False
+    """Create Devices and Modules of this class without the components their types would add."""
+
+    _field_plan: ClassVar[Optional[FieldPlan]] = None
+    """The analysed fields of this class (built once, see ``field_plan``)."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Check the declaration and analyse the fields when a subclass is defined.
+
+        A subclass without ``_identifiers`` is taken as an abstract base and is not analysed.
+
+        Raises:
+            ModelDeclarationError: The declaration cannot work.
+        """
+        adopt_annotated_model(cls)
+        check_declared_names(cls)
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._field_plan = None
+        if cls._identifiers and apps.models_ready:
+            cls._field_plan = build_plan(cls)
+
+    @classmethod
+    def field_plan(cls) -> FieldPlan:
+        """Return the analysed fields of this class, analysing them on first use if needed."""
+        if cls.__dict__.get("_field_plan") is None:
+            cls._field_plan = build_plan(cls)
+        return cls._field_plan
+
+    @classmethod
+    def get_queryset(cls) -> QuerySet:
+        """Return the objects to load; override to narrow it (joins and prefetches are added to it)."""
+        return cls._model.objects.all()
+
+    @model_validator(mode="after")
+    def _sort_lists(self) -> Self:
+        """Keep lists of related objects sorted, so that the same set never differs by order."""
+        if type(self)._identifiers and type(self)._model is not None:
+            for name in self.field_plan().list_names:
+                value = getattr(self, name)
+                if isinstance(value, list):
+                    setattr(self, name, sort_items(value))
+        return self
+
+    def get_from_db(self) -> Model:
+        """Return the database object with this object's identifiers (through the adapter's ORM cache).
+
+        Raises:
+            RelatedObjectLookupError: No object, or more than one, has these identifiers.
+        """
+        parameters = self.field_plan().filter_parameters(self.get_identifiers(), self.adapter)
+        return resolve(self.adapter, f"{self.get_type()} {self.get_unique_id()!r}", parameters, self._model)
+
+    @classmethod
+    def create(cls, adapter: Adapter, ids: dict, attrs: dict) -> Optional[Self]:
+        """Create the database object with validated_save() and its related data, then this object.
+
+        Fields missing from ``attrs`` take their defaults.
+
+        Raises:
+            ObjectNotCreated: The database refused the object; the message is the model's own.
+        """
+        instance = super().create(adapter, ids, attrs)
+        values = {**instance.get_identifiers(), **instance.get_attrs()}
+        try:
+            with cls._writing(adapter):
+                cls.field_plan().write(cls._model(), values, adapter)
+        except WRITE_ERRORS as error:
+            raise ObjectNotCreated(f"{cls.get_type()} {ids}: {describe_error(error)}") from error
+        return instance
+
+    def update(self, attrs: dict) -> Optional[Self]:
+        """Write the changed attributes onto the database object.
+
+        Raises:
+            ObjectNotUpdated: The database refused the change; the message is the model's own.
+        """
+        values = {**self.get_identifiers(), **self.get_attrs(), **attrs}
+        try:
+            with self._writing(self.adapter):
+                self.field_plan().write(self.get_from_db(), values, self.adapter, changed=attrs)
+        except WRITE_ERRORS as error:
+            raise ObjectNotUpdated(f"{self.get_type()} {self.get_identifiers()}: {describe_error(error)}") from error
+        return super().update(attrs)
+
+    def delete(self) -> Optional[Self]:
+        """Delete the database object.
+
+        Raises:
+            ObjectNotDeleted: The database refused the deletion; the message is the model's own.
+        """
+        try:
+            with transaction.atomic():
+                obj = self.get_from_db()
+                obj.delete()
+        except WRITE_ERRORS as error:
+            raise ObjectNotDeleted(f"{self.get_type()} {self.get_identifiers()}: {describe_error(error)}") from error
+        forget = getattr(self.adapter, "remove_from_orm_cache", None)
+        if forget is not None:
+            forget(obj)
+        return super().delete()
+
+    @classmethod
+    @contextmanager
+    def _writing(cls, adapter: Any) -> Iterator[None]:
+        """Run one object's write atomically, without automatic device components when asked to."""
+        skip = cls._skip_auto_component_creation or getattr(adapter, "skip_auto_component_creation", False)
+        with transaction.atomic(), SkipAutoComponentCreation() if skip else nullcontext():
+            yield
+
+
+def adopt_annotated_model(model_class: type) -> None:
+    """Accept ``_model: SomeDjangoModel`` (an annotation without a value) as ``_model = SomeDjangoModel``."""
+    annotated = model_class.__dict__.get("__annotations__", {}).get("_model")
+    if isinstance(annotated, str):
+        annotated = getattr(sys.modules.get(model_class.__module__), annotated, None)
+    if "_model" not in model_class.__dict__ and isinstance(annotated, type) and issubclass(annotated, Model):
+        type.__setattr__(model_class, "_model", annotated)
