@@ -279,6 +279,9 @@ class QueryCountTestCase(TestCase):
 
     def test_dashboard(self):
         job = fixture_job()
+        if job is not None:
+            job.enabled = True
+            job.save()
 
         def add(count):
             for index in range(count):
