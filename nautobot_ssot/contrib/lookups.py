@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from django.contrib.contenttypes.fields import GenericForeignKey
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db.models import Field, Model
 
 from nautobot_ssot.contrib.errors import RelatedObjectLookupError
@@ -141,7 +141,8 @@ def resolve(adapter: Any, fields: str, parameters: Mapping[str, Any], model_clas
         The matching object.
 
     Raises:
-        RelatedObjectLookupError: No object, or more than one, matches.
+        RelatedObjectLookupError: No object, or more than one, matches (or the lookup does not exist on
+            ``model_class``, which only happens for generic foreign keys, whose target type varies).
     """
     try:
         return orm_getter(adapter)(dict(parameters), model_class)
@@ -151,3 +152,5 @@ def resolve(adapter: Any, fields: str, parameters: Mapping[str, Any], model_clas
         raise RelatedObjectLookupError(
             f"{fields}: more than one {label(model_class)} matches {dict(parameters)}"
         ) from error
+    except FieldError as error:
+        raise RelatedObjectLookupError(f"{fields}: cannot look up {label(model_class)}: {error}") from error

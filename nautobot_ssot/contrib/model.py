@@ -107,11 +107,12 @@ class NautobotModel(DiffSyncModel):
         Fields missing from ``attrs`` take their defaults.
 
         Raises:
-            ObjectNotCreated: The database refused the object; the message is the model's own.
+            ObjectNotCreated: The values do not validate as this class, or the database refused the object; the
+                message is the model's own.
         """
-        instance = super().create(adapter, ids, attrs)
-        values = {**instance.get_identifiers(), **instance.get_attrs()}
         try:
+            instance = super().create(adapter, ids, attrs)
+            values = {**instance.get_identifiers(), **instance.get_attrs()}
             with cls._writing(adapter):
                 cls.field_plan().write(cls._model(), values, adapter)
         except WRITE_ERRORS as error:

@@ -152,6 +152,14 @@ class FieldKind(ABC):
         raise NotImplementedError(f"{type(self).__name__} cannot be an identifier")
 
 
+def attribute_name(purpose: str, field: str) -> str:
+    """Return the name of the attribute holding a field's prefetched rows on loaded objects.
+
+    It must not contain ``__``, which Django would read as a path.
+    """
+    return f"_ssot_{purpose}_{field.replace(SEPARATOR, '_x_')}"
+
+
 def ensure_not_list(decl: Declaration, member: Member, kind: str) -> None:
     """Refuse ``List[TypedDict]`` on a kind that holds a single value."""
     if member.item_type is not None:

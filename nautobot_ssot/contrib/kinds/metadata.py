@@ -12,7 +12,7 @@ from nautobot.extras.models import MetadataType, ObjectMetadata
 from typing_extensions import Self
 
 from nautobot_ssot.contrib.annotations import ObjectMetadataAnnotation
-from nautobot_ssot.contrib.kinds.base import Declaration, FieldKind, Member, ensure_not_list
+from nautobot_ssot.contrib.kinds.base import Declaration, FieldKind, Member, attribute_name, ensure_not_list
 from nautobot_ssot.contrib.lookups import model_field, resolve
 
 
@@ -42,7 +42,7 @@ class ObjectMetadataKind(FieldKind):
     @property
     def to_attr(self) -> str:
         """Attribute holding the prefetched metadata on loaded objects."""
-        return f"_ssot_metadata_{self.name}"
+        return attribute_name("metadata", self.name)
 
     @classmethod
     def build(cls, decl: Declaration, members: list[Member]) -> Self:

@@ -16,7 +16,14 @@ from typing_extensions import Self
 
 from nautobot_ssot.contrib.annotations import CustomRelationshipAnnotation, RelationshipSideEnum
 from nautobot_ssot.contrib.errors import ModelDeclarationError
-from nautobot_ssot.contrib.kinds.base import Declaration, FieldKind, Member, read_items, typeddict_keys
+from nautobot_ssot.contrib.kinds.base import (
+    Declaration,
+    FieldKind,
+    Member,
+    attribute_name,
+    read_items,
+    typeddict_keys,
+)
 from nautobot_ssot.contrib.kinds.model_fields import FieldLookups, group_lookups
 from nautobot_ssot.contrib.lookups import Lookup, LookupProblem, joins_for, label, resolve
 
@@ -53,7 +60,7 @@ class RelationshipKind(FieldKind):
     @property
     def to_attr(self) -> str:
         """Attribute holding the prefetched associations on loaded objects."""
-        return f"_ssot_relationship_{self.names[0]}"
+        return attribute_name("relationship", self.names[0])
 
     @property
     def side(self) -> str:
