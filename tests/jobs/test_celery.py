@@ -13,11 +13,14 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 from nautobot.apps.testing import TransactionTestCase
 from nautobot.extras.choices import JobExecutionType, JobQueueTypeChoices, JobResultStatusChoices
 from nautobot.extras.models import JobQueue, JobResult, ScheduledJob
+from nautobot.extras.utils import get_worker_count
 from nautobot.tenancy.models import Tenant
+from rest_framework.test import APIClient
 
 from nautobot_ssot.models import Sync
 from tests.fixtures.jobs import JOBS_ROOT, fixture_module, job_model_for
@@ -57,7 +60,14 @@ class CeleryProcessTestCase(TransactionTestCase):
         return process
 
     def start_worker(self) -> None:
-        self.start("worker", "--pool", "solo", "--queues", self.queue.name, "--without-heartbeat", "--without-gossip")
+        self.start("worker", "--pool", "solo", "--queues", self.queue.name, "--without-gossip")
+
+    def wait_for_worker(self) -> None:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while get_worker_count(queue=self.queue.name) == 0:
+            if time.monotonic() > deadline or any(process.poll() is not None for process in self.processes):
+                self.fail("The Celery worker did not come up")
+            time.sleep(1)
 
     @staticmethod
     def stop(process: subprocess.Popen, log) -> None:
@@ -96,7 +106,27 @@ class CeleryProcessTestCase(TransactionTestCase):
         self.assertEqual(result.status, JobResultStatusChoices.STATUS_SUCCESS, result.traceback)
         sync = Sync.objects.get(job_result=result)
         self.assertEqual(sync.summary["create"], 2)
-        self.assertEqual(sorted(Tenant.objects.filter(name__startswith="fx-w").values_list("name", flat=True)), ["fx-w1", "fx-w2"])
+        self.assertEqual(
+            sorted(Tenant.objects.filter(name__startswith="fx-w").values_list("name", flat=True)), ["fx-w1", "fx-w2"]
+        )
+
+    def test_rest_api_run_is_executed_by_the_worker(self):
+        self.start_worker()
+        self.wait_for_worker()
+        client = APIClient()
+        client.force_authenticate(self.user)
+        response = client.post(
+            reverse("extras-api:job-run", kwargs={"pk": self.job_model.pk}),
+            {"data": {"dryrun": True, "source_names": "fx-api"}, "job_queue": self.queue.name},
+            format="json",
+        )
+        self.assertEqual(response.status_code, 201, response.content)
+        job_result_id = response.json()["job_result"]["id"]
+        result = self.wait_for(lambda: JobResult.objects.filter(pk=job_result_id).first())
+        self.assertEqual(result.status, JobResultStatusChoices.STATUS_SUCCESS, result.traceback)
+        sync = Sync.objects.get(job_result=result)
+        self.assertTrue(sync.dry_run)
+        self.assertFalse(Tenant.objects.filter(name="fx-api").exists())
 
     def test_beat_fires_a_scheduled_job_and_the_worker_runs_it(self):
         self.start_worker()

@@ -40,7 +40,9 @@ class StoreDiffTestCase(TestCase):
         self.assertEqual(store_diff(self.sync, diff), 3)
 
         rows = list(SyncDiffRecord.objects.filter(sync=self.sync).order_by("position"))
-        self.assertEqual([(r.unique_id, r.action) for r in rows], [("p1", "update"), ("c1", "create"), ("c3", "delete")])
+        self.assertEqual(
+            [(r.unique_id, r.action) for r in rows], [("p1", "update"), ("c1", "create"), ("c3", "delete")]
+        )
         self.assertEqual(rows[1].parent, rows[0])
         self.assertIsNone(rows[2].parent)
         self.assertEqual(rows[0].changed_fields, ["x"])
@@ -67,9 +69,14 @@ class StoreDiffTestCase(TestCase):
         self.assertEqual(self.sync.summary["create"], 50_000)
         self.assertTrue(self.sync.diff_truncated)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_column_size(diff), pg_column_size(summary) FROM nautobot_ssot_sync WHERE id = %s", [self.sync.pk])
+            cursor.execute(
+                "SELECT pg_column_size(diff), pg_column_size(summary) FROM nautobot_ssot_sync WHERE id = %s",
+                [self.sync.pk],
+            )
             diff_bytes, summary_bytes = cursor.fetchone()
-            cursor.execute("SELECT max(pg_column_size(t.*)) FROM nautobot_ssot_syncdiffrecord t WHERE sync_id = %s", [self.sync.pk])
+            cursor.execute(
+                "SELECT max(pg_column_size(t.*)) FROM nautobot_ssot_syncdiffrecord t WHERE sync_id = %s", [self.sync.pk]
+            )
             (largest_record,) = cursor.fetchone()
         self.assertLess(diff_bytes + summary_bytes, 1024)
         self.assertLess(largest_record, 1024)
