@@ -6,7 +6,7 @@ from nautobot.tenancy.models import Tenant
 
 from nautobot_ssot.choices import SyncLogEntryActionChoices, SyncLogEntryStatusChoices
 from nautobot_ssot.models import PHASES, Sync, SyncDiffRecord, SyncLogEntry
-from tests.fixtures.jobs import run_fixture_job
+from tests.fixtures.jobs import fixture_module, run_fixture_job
 
 
 def sync_of(job_result) -> Sync:
@@ -107,3 +107,18 @@ class DataSourceRunTestCase(TransactionTestCase):
         self.assertIn("is not allowed", failed.message)
         self.assertEqual(failed.object_repr, "tenant !bad")
         self.assertTrue(Tenant.objects.filter(name="fx-good").exists())
+
+
+class JobFormTestCase(TransactionTestCase):
+    def test_dry_run_is_ticked_by_default_and_follows_meta(self):
+        job_class = fixture_module().FixtureDataSource
+        self.assertTrue(job_class.as_form().fields["dryrun"].initial)
+        self.assertTrue(job_class.dryrun_default)
+        job_class.Meta.dryrun_default = False
+        self.addCleanup(delattr, job_class.Meta, "dryrun_default")
+        self.assertFalse(job_class.as_form().fields["dryrun"].initial)
+
+    def test_source_and_target_labels(self):
+        job_class = fixture_module().FixtureDataSource
+        self.assertEqual((job_class.data_source, job_class.data_target), ("Fixture", "Nautobot"))
+        self.assertTrue(job_class.data_target_icon.endswith("nautobot_logo.png"))
