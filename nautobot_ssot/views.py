@@ -70,11 +70,12 @@ def sync_list_queryset():
 
 
 def log_entry_queryset():
-    """Log entries with their sync (without its JSON diff), object type and, when it exists, object."""
+    """Log entries, newest first, with their sync (without its JSON diff), object type and object if it exists."""
     return (
         SyncLogEntry.objects.select_related("sync", "synced_object_type")
         .defer("sync__diff")
         .prefetch_related("synced_object")
+        .order_by("-timestamp")
     )
 
 
