@@ -100,7 +100,10 @@ def main(argv: list[str]) -> int:
     create_venv()
     install()
     invoke = [str(venv_bin("invoke")), "--search-root", str(ROOT), *(argv or ["--list"])]
-    return subprocess.run(invoke, cwd=ROOT, check=False).returncode
+    try:
+        return subprocess.run(invoke, cwd=ROOT, check=False).returncode
+    except KeyboardInterrupt:  # invoke got the same Ctrl-C and reports for itself
+        return 130
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import psutil
 from invoke import Collection, Context, Exit, task
+from invoke.config import DataProxy
 
 ROOT = Path(__file__).resolve().parent
 DEVELOPMENT = ROOT / "development"
@@ -60,7 +62,7 @@ DEFAULTS = {
 # --------------------------------------------------------------------------- environment
 
 
-def _settings(c: Context) -> dict:
+def _settings(c: Context) -> DataProxy:
     return c.config.nautobot_ssot
 
 
@@ -87,7 +89,7 @@ def _nautobot_server(*args: str) -> list[str]:
 
 def _run(c: Context, args: list[str], warn: bool = False) -> bool:
     """Run a command from the repository root; return whether it succeeded."""
-    result = c.run(subprocess.list2cmdline(args), warn=warn, pty=False, echo=True)
+    result = c.run(shlex.join(args), warn=warn, pty=False, echo=True)
     return bool(result and result.ok)
 
 
@@ -98,21 +100,24 @@ def _interactive(args: list[str]) -> None:
         raise Exit(code=code)
 
 
+def _redis_description() -> str:
+    if services.wants_embedded_redis():
+        return f"embedded Redis (data in {services.REDIS_DIR})"
+    url = os.getenv("NAUTOBOT_REDIS_URL") or (
+        f"redis://{os.getenv('NAUTOBOT_REDIS_HOST')}:{os.getenv('NAUTOBOT_REDIS_PORT', '6379')}"
+    )
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}"  # without credentials
+
+
 def _describe_backends() -> list[str]:
     if services.wants_embedded_database():
         database = f"embedded PostgreSQL (data in {services.PG_DATA})"
     else:
+        user, name = os.getenv("NAUTOBOT_DB_USER", "postgres"), os.getenv("NAUTOBOT_DB_NAME", "nautobot")
         host, port = os.environ["NAUTOBOT_DB_HOST"], os.getenv("NAUTOBOT_DB_PORT", "default port")
-        database = (
-            f"{os.getenv('NAUTOBOT_DB_USER', 'postgres')}@{host}:{port}/{os.getenv('NAUTOBOT_DB_NAME', 'nautobot')}"
-        )
-    if services.wants_embedded_redis():
-        redis = f"embedded Redis (data in {services.REDIS_DIR})"
-    else:
-        redis = (
-            os.getenv("NAUTOBOT_REDIS_URL") or f"{os.getenv('NAUTOBOT_REDIS_HOST')}:{os.getenv('NAUTOBOT_REDIS_PORT')}"
-        )
-    return [f"database: {database}", f"redis:    {redis}"]
+        database = f"{user}@{host}:{port}/{name}"
+    return [f"database: {database}", f"redis:    {_redis_description()}"]
 
 
 # --------------------------------------------------------------------------- embedded servers
