@@ -326,6 +326,7 @@ class FieldPlanTestCase(TestCase):
 
     def test_annotation_only_model_declaration_is_accepted(self):
         self.assertIs(LegacyProviderModel._model, Provider)
+        self.assertIs(LegacyProviderModel(name="Zayo")._model, Provider)
         self.assertEqual([type(kind) for kind in LegacyProviderModel.field_plan().kinds], [PlainKind])
 
     def test_class_without_identifiers_is_an_abstract_base(self):
