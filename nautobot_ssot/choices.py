@@ -10,12 +10,14 @@ class SyncLogEntryActionChoices(ChoiceSet):
     ACTION_UPDATE = "update"
     ACTION_DELETE = "delete"
     ACTION_NO_CHANGE = "no-change"
+    ACTION_REJECT = "reject"
 
     CHOICES = (
         (ACTION_CREATE, "create"),
         (ACTION_UPDATE, "update"),
         (ACTION_DELETE, "delete"),
         (ACTION_NO_CHANGE, "no change"),
+        (ACTION_REJECT, "rejected source record"),
     )
 
 
@@ -44,4 +46,42 @@ class DiffActionChoices(ChoiceSet):
         (ACTION_CREATE, "create"),
         (ACTION_UPDATE, "update"),
         (ACTION_DELETE, "delete"),
+    )
+
+
+class SyncModeChoices(ChoiceSet):
+    """How a run treats the changes of its sync phase."""
+
+    MODE_DRY_RUN = "dry-run"
+    MODE_VALIDATED_DRY_RUN = "validated-dry-run"
+    MODE_PER_OBJECT = "per-object"
+    MODE_ALL_OR_NOTHING = "all-or-nothing"
+
+    CHOICES = (
+        (MODE_DRY_RUN, "dry run (diff only)"),
+        (MODE_VALIDATED_DRY_RUN, "validated dry run (applied, then rolled back)"),
+        (MODE_PER_OBJECT, "per object (each object commits on its own)"),
+        (MODE_ALL_OR_NOTHING, "all or nothing (one transaction)"),
+    )
+
+
+class SyncOutcomeChoices(ChoiceSet):
+    """How a run ended, as recorded on its Sync."""
+
+    OUTCOME_RUNNING = "running"
+    OUTCOME_COMPLETED = "completed"
+    OUTCOME_COMPLETED_WITH_FAILURES = "completed-with-failures"
+    OUTCOME_ROLLED_BACK = "rolled-back"
+    OUTCOME_REFUSED = "refused"
+    OUTCOME_FAILED = "failed"
+    OUTCOME_INCOMPLETE = "incomplete"
+
+    CHOICES = (
+        (OUTCOME_RUNNING, "running"),
+        (OUTCOME_COMPLETED, "completed"),
+        (OUTCOME_COMPLETED_WITH_FAILURES, "completed, some objects failed"),
+        (OUTCOME_ROLLED_BACK, "rolled back"),
+        (OUTCOME_REFUSED, "refused"),
+        (OUTCOME_FAILED, "failed"),
+        (OUTCOME_INCOMPLETE, "incomplete (worker lost)"),
     )

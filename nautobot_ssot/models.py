@@ -21,11 +21,19 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from nautobot.apps.models import BaseModel
 from nautobot.extras.choices import JobResultStatusChoices
 from nautobot.extras.models import JobResult
 
-from nautobot_ssot.choices import DiffActionChoices, SyncLogEntryActionChoices, SyncLogEntryStatusChoices
+from nautobot_ssot.choices import (
+    DiffActionChoices,
+    SyncLogEntryActionChoices,
+    SyncLogEntryStatusChoices,
+    SyncModeChoices,
+    SyncOutcomeChoices,
+)
+from nautobot_ssot.sync.config import stale_after
 
 SYNC_DIFF_JSON_MAX_RECORDS = 1000
 
@@ -73,6 +81,25 @@ class Sync(BaseModel):
     )
     summary = models.JSONField(blank=True, default=dict, encoder=SyncJSONEncoder)
     job_result = models.ForeignKey(to=JobResult, on_delete=models.CASCADE, blank=True, null=True, related_name="+")
+    mode = models.CharField(
+        max_length=32, choices=SyncModeChoices, blank=True, default="", help_text="How the sync phase was run"
+    )
+    outcome = models.CharField(
+        max_length=32, choices=SyncOutcomeChoices, blank=True, default="", help_text="How the run ended"
+    )
+    outcome_message = models.TextField(blank=True, default="", help_text="Why the run ended that way")
+    rolled_back = models.BooleanField(default=False, help_text="The changes of the sync phase were rolled back")
+    heartbeat = models.DateTimeField(
+        blank=True, null=True, help_text="Last sign of life of the worker running this sync"
+    )
+    plan = models.ForeignKey(
+        to="self",
+        on_delete=models.SET_NULL,
+        blank=True,
+        null=True,
+        related_name="plan_applications",
+        help_text="The dry run whose stored diff this run applied",
+    )
 
     class Meta:
         """Metadata."""
@@ -106,8 +133,21 @@ class Sync(BaseModel):
 
     @property
     def status(self) -> str:
-        """Status of the run, from its JobResult (pending when it has none)."""
-        return self.job_result.status if self.job_result else JobResultStatusChoices.STATUS_PENDING
+        """Status of the run, from its JobResult (pending when it has none; failed when its worker was lost)."""
+        if self.job_result is None:
+            return JobResultStatusChoices.STATUS_PENDING
+        if self.is_stale:
+            return JobResultStatusChoices.STATUS_FAILURE
+        return self.job_result.status
+
+    @property
+    def is_stale(self) -> bool:
+        """The run is unfinished but its worker gave no sign of life for longer than ``stale_after()``."""
+        finished = self.job_result is None or self.job_result.status in JobResultStatusChoices.READY_STATES
+        last_sign = self.heartbeat or self.start_time
+        if finished or self.outcome != SyncOutcomeChoices.OUTCOME_RUNNING or last_sign is None:
+            return False
+        return timezone.now() - last_sign > stale_after()
 
     def summary_count(self, key: str) -> int:
         """Return one count from the summary (0 when absent)."""
@@ -167,6 +207,8 @@ class SyncLogEntry(BaseModel):
     synced_object = GenericForeignKey(ct_field="synced_object_type", fk_field="synced_object_id")
     object_repr = models.TextField(blank=True, default="", editable=False)
     message = models.TextField(blank=True)
+    model_name = models.CharField(max_length=100, blank=True, default="", help_text="Diffsync model of the record")
+    unique_id = models.TextField(blank=True, default="", help_text="Unique id of the record in its diffsync model")
 
     class Meta:
         """Metadata."""

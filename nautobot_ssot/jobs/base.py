@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from diffsync.enum import DiffSyncFlags
@@ -11,13 +11,20 @@ from django.db.models import Model
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.functional import classproperty
-from nautobot.apps.jobs import BooleanVar, DryRunVar, Job
+from nautobot.apps.jobs import BooleanVar, DryRunVar, IntegerVar, Job, ObjectVar
 
-from nautobot_ssot.choices import SyncLogEntryStatusChoices
+from nautobot_ssot.choices import SyncLogEntryStatusChoices, SyncModeChoices, SyncOutcomeChoices
 from nautobot_ssot.models import Sync, SyncLogEntry
+from nautobot_ssot.sync.badinput import Rejections, collecting_rejections, protect_rejected
 from nautobot_ssot.sync.diffstore import store_diff
+from nautobot_ssot.sync.executor import SyncStopped, apply_diff
+from nautobot_ssot.sync.guards import DEFAULT_MAX_DELETE_PERCENT, DeleteGuard, check_deletes
+from nautobot_ssot.sync.liveness import Heartbeat, reap_stale_syncs
+from nautobot_ssot.sync.locking import run_lock
 from nautobot_ssot.sync.logcapture import LogCollector
 from nautobot_ssot.sync.phases import measure_phase
+from nautobot_ssot.sync.plan import PlanError, build_plan_diff, check_plan_usable, find_drift, plan_records
+from nautobot_ssot.sync.transactions import PhaseResult, run_in_transaction
 
 NAUTOBOT_LABEL = "Nautobot"
 
@@ -39,6 +46,33 @@ class DataMapping:
     target_url: str | None
 
 
+class SyncRefused(Exception):
+    """The run refuses to apply its sync (delete guard, drifted plan, another run in progress); nothing changed."""
+
+
+@dataclass
+class SafetyOptions:
+    """The safety options of one run, read from the job input and the job's ``Meta`` defaults.
+
+    Attributes:
+        validate_dry_run: On a dry run, apply every change in a transaction that is always rolled back.
+        all_or_nothing: Apply the whole sync in one transaction, rolled back if any record fails.
+        delete_guard: Limits on the deletes of the sync.
+        plan: The dry run whose stored diff this run applies, if any.
+    """
+
+    validate_dry_run: bool = False
+    all_or_nothing: bool = False
+    delete_guard: DeleteGuard = field(default_factory=DeleteGuard)
+    plan: Sync | None = None
+
+
+def _option(kwargs: dict[str, Any], name: str, default: Any) -> Any:
+    """Job input ``name``, or ``default`` when it was not given (or given empty)."""
+    value = kwargs.get(name)
+    return default if value is None or value == "" else value
+
+
 class DataSyncBaseJob(Job):
     """Common base class for data synchronization jobs.
 
@@ -46,22 +80,62 @@ class DataSyncBaseJob(Job):
     ``sync_data``), never ``run``. ``Meta`` may set, besides any Job option:
 
     - ``dryrun_default``: initial value of the *Dry run* checkbox (True when unset);
+    - ``validate_dry_run_default``: initial value of *Validate dry run* (False when unset);
+    - ``all_or_nothing_default``: initial value of *All or nothing* (False when unset);
+    - ``max_delete_percent_default`` / ``max_delete_count_default``: the delete guard's limits
+      (50 percent and no count limit when unset);
     - ``data_source`` / ``data_target``: labels of the two systems (default: the job name);
     - ``data_source_icon`` / ``data_target_icon``: URLs of icons for the two systems.
 
+    Only one run of a job runs at a time: a run that starts while another run of the same job is in
+    progress is refused (see the safety documentation).
+
     Attributes:
         sync: The Sync recording this run.
-        diff: The diff computed by ``calculate_diff``.
+        diff: The diff computed by ``calculate_diff`` (or the plan being applied).
         source_adapter: The loaded source adapter.
         target_adapter: The loaded target adapter.
         diffsync_flags: Flags used for the diff and the sync.
         store_unchanged_log_entries: Store a log entry for each unchanged record (they are always counted).
+        supports_rollback: The target's writes can be rolled back with the Nautobot database transaction
+            (True when the target is Nautobot). Without it, a validated dry run is a plain dry run and an
+            all-or-nothing run stops at the first failure but cannot undo what it already wrote.
+        safety: The safety options of this run.
+        rejections: Source records rejected at load time (see ``nautobot_ssot.sync.badinput``).
     """
 
     dryrun = DryRunVar(description="Perform a dry-run, making no actual changes to the target data.")
     memory_profiling = BooleanVar(description="Perform a memory profiling analysis.", default=False)
+    validate_dry_run = BooleanVar(
+        description="With dry run: apply every change inside a transaction that is always rolled back, "
+        "to report the errors a real run would hit.",
+        default=False,
+    )
+    all_or_nothing = BooleanVar(
+        description="Apply the whole sync in one transaction: if any record fails, nothing is written.",
+        default=False,
+    )
+    max_delete_percent = IntegerVar(
+        description="Refuse the sync if it would delete more than this share (percent) of the target's objects; "
+        "100 turns the check off.",
+        default=DEFAULT_MAX_DELETE_PERCENT,
+        min_value=0,
+        max_value=100,
+    )
+    max_delete_count = IntegerVar(
+        description="Refuse the sync if it would delete more than this many objects (empty: no limit).",
+        required=False,
+        min_value=0,
+    )
+    apply_plan = ObjectVar(
+        model=Sync,
+        required=False,
+        query_params={"dry_run": True},
+        description="Apply exactly the diff of this earlier dry run (refused if the target changed since).",
+    )
 
     store_unchanged_log_entries: bool = False
+    supports_rollback: bool = True
 
     def __init__(self):
         """Initialize the run state."""
@@ -74,11 +148,24 @@ class DataSyncBaseJob(Job):
         self.memory_profiling: bool = False
         self.log_collector: LogCollector | None = None
         self.diffsync_flags = DiffSyncFlags.CONTINUE_ON_FAILURE | DiffSyncFlags.LOG_UNCHANGED_RECORDS
+        self.safety = SafetyOptions()
+        self.rejections = Rejections()
+        self.phase_result = PhaseResult()
 
     @classproperty
     def dryrun_default(cls) -> bool:  # noqa: N805
         """Initial value of the *Dry run* variable: ``Meta.dryrun_default``, True when unset."""
         return bool(getattr(cls.Meta, "dryrun_default", True))
+
+    @classmethod
+    def safety_defaults(cls) -> dict[str, Any]:
+        """Initial values of the safety variables, from ``Meta`` (see the class docstring)."""
+        return {
+            "validate_dry_run": bool(getattr(cls.Meta, "validate_dry_run_default", False)),
+            "all_or_nothing": bool(getattr(cls.Meta, "all_or_nothing_default", False)),
+            "max_delete_percent": getattr(cls.Meta, "max_delete_percent_default", DEFAULT_MAX_DELETE_PERCENT),
+            "max_delete_count": getattr(cls.Meta, "max_delete_count_default", None),
+        }
 
     def load_source_adapter(self) -> None:
         """Instantiate the source adapter into ``self.source_adapter`` and load its data."""
@@ -100,14 +187,19 @@ class DataSyncBaseJob(Job):
         self.logger.info("Diff summary: %s", self.diff.summary())
 
     def execute_sync(self) -> None:
-        """Apply ``self.diff`` from the source adapter to the target adapter."""
+        """Apply ``self.diff`` from the source adapter to the target adapter.
+
+        Each record is applied in its own savepoint (a failure is reported and the rest goes on), creates and
+        updates parents first, deletes children first (see ``nautobot_ssot.sync.executor``).
+        """
         if self.source_adapter is None or self.target_adapter is None:
             self.logger.warning("Not both adapters were properly initialized prior to synchronization.")
             return
-        self.source_adapter.sync_to(self.target_adapter, flags=self.diffsync_flags, diff=self.diff)
+        stop = self.safety.all_or_nothing and not self.supports_rollback
+        apply_diff(self.source_adapter, self.target_adapter, self.diff, self.diffsync_flags, stop_on_failure=stop)
 
     def sync_data(self, memory_profiling: bool) -> None:
-        """Load both adapters, calculate the diff and, unless this is a dry run, apply it.
+        """Load both adapters, calculate the diff, check it and, unless this is a plain dry run, apply it.
 
         Each step is timed (and memory-traced when ``memory_profiling``) on ``self.sync``.
         """
@@ -122,13 +214,70 @@ class DataSyncBaseJob(Job):
             self.logger.info(message)
             with measure_phase(self.sync, phase, self.logger, memory_profiling):
                 step()
-        if self.dryrun:
+        self.check_before_sync()
+        if self.sync.mode == SyncModeChoices.MODE_DRY_RUN:
             self.logger.info("As `dryrun` is set, skipping the actual data sync.")
             return
         self.logger.info("Syncing from %s to %s...", self.source_adapter, self.target_adapter)
         with measure_phase(self.sync, "sync", self.logger, memory_profiling):
-            self.execute_sync()
+            self._run_sync_phase()
         self.logger.info("Sync complete")
+
+    def check_before_sync(self) -> None:
+        """Keep rejected records from causing deletes, swap in the plan, and apply the delete guard.
+
+        Raises:
+            SyncRefused: The plan drifted, or the delete guard refuses a real run.
+        """
+        if self.diff is None or self.target_adapter is None:
+            return
+        protected = protect_rejected(self.diff, self.rejections)
+        if protected:
+            self.logger.warning("Kept %s object(s) whose source record was rejected; not deleted.", protected)
+        if self.safety.plan is not None:
+            self._use_plan(self.safety.plan)
+        elif protected:
+            store_diff(self.sync, self.diff)
+        self._guard_deletes()
+
+    def _guard_deletes(self) -> None:
+        reason = check_deletes(self.safety.delete_guard, self.diff, self.target_adapter)
+        if not reason:
+            return
+        if not self.dryrun:
+            raise SyncRefused(reason)
+        self.sync.outcome_message = f"A real run would be refused. {reason}"
+        self.sync.save(update_fields=["outcome_message"])
+        self.logger.warning(self.sync.outcome_message)
+
+    def _use_plan(self, plan: Sync) -> None:
+        """Replace the fresh diff with the plan's, after checking that the target has not drifted."""
+        try:
+            check_plan_usable(plan, self.job_model)
+            records = plan_records(plan)
+            drifts = find_drift(records, self.target_adapter)
+            if drifts:
+                listed = "; ".join(str(drift) for drift in drifts[:20])
+                raise SyncRefused(
+                    f"The target changed since the plan of sync {plan} was made, so it was not applied and nothing "
+                    f"was written. {len(drifts)} record(s) drifted: {listed}"
+                )
+            self.diff = build_plan_diff(records, self.source_adapter, self.target_adapter)
+        except PlanError as error:
+            raise SyncRefused(str(error)) from error
+        store_diff(self.sync, self.diff)
+        self.logger.info("Applying the plan of sync %s (%s records).", plan, len(records))
+
+    def _run_sync_phase(self) -> None:
+        """Run ``execute_sync`` directly, or inside a transaction for validated dry runs and all-or-nothing."""
+        mode = self.sync.mode
+        if mode == SyncModeChoices.MODE_PER_OBJECT or not self.supports_rollback:
+            self.execute_sync()
+            return
+        always = mode == SyncModeChoices.MODE_VALIDATED_DRY_RUN
+        run_in_transaction(self.execute_sync, self.log_collector, self.phase_result, always_rollback=always)
+        if self.phase_result.rolled_back:
+            self.logger.warning(self.phase_result.reason)
 
     def lookup_object(self, model_name: str, unique_id: str) -> Model | None:
         """Return the Nautobot record identified by a diffsync model name and unique id, if any.
@@ -171,10 +320,12 @@ class DataSyncBaseJob(Job):
 
     @classmethod
     def as_form(cls, data=None, files=None, initial=None, approval_view=False):
-        """Render the job form with the *Dry run* checkbox set from ``Meta.dryrun_default``."""
+        """Render the job form with the *Dry run* and safety inputs set from the ``Meta`` defaults."""
         form = super().as_form(data=data, files=files, initial=initial, approval_view=approval_view)
-        if "dryrun" in form.fields and not (initial and "dryrun" in initial):
-            form.fields["dryrun"].initial = cls.dryrun_default
+        defaults = {"dryrun": cls.dryrun_default, **cls.safety_defaults()}
+        for name, value in defaults.items():
+            if name in form.fields and not (initial and name in initial):
+                form.fields[name].initial = value
         return form
 
     @classproperty
@@ -198,40 +349,125 @@ class DataSyncBaseJob(Job):
         return getattr(cls.Meta, "data_target_icon", None)
 
     def run(self, dryrun: bool | None = None, memory_profiling: bool = False, *args, **kwargs) -> dict[str, int]:  # noqa: D417
-        """Job entry point from Nautobot: record a Sync and run ``sync_data``. Do not override.
+        """Job entry point from Nautobot: record a Sync and run ``sync_data``, one run of a job at a time.
+
+        Do not override (beyond reading your own variables and calling ``super().run``).
 
         Returns:
             The summary of the run.
         """
         self.dryrun = self.dryrun_default if dryrun is None else bool(dryrun)
         self.memory_profiling = bool(memory_profiling)
-        self.sync = Sync.objects.create(
+        self.safety = self._read_safety(kwargs)
+        reap_stale_syncs()
+        self.sync = self._create_sync()
+        self.log_collector = LogCollector(
+            self.sync, self.lookup_object, keep_unchanged=self.store_unchanged_log_entries
+        )
+        with run_lock(self.class_path) as acquired:
+            if acquired:
+                self._run_recorded()
+            else:
+                self._refuse_concurrent()
+        return self.sync.summary
+
+    def _read_safety(self, kwargs: dict[str, Any]) -> SafetyOptions:
+        """The safety options of this run from the job input, falling back to the ``Meta`` defaults."""
+        defaults = self.safety_defaults()
+        plan = kwargs.get("apply_plan") or None
+        if plan is not None and not isinstance(plan, Sync):
+            plan = Sync.objects.filter(pk=plan).first()
+        guard = DeleteGuard(
+            max_percent=int(_option(kwargs, "max_delete_percent", defaults["max_delete_percent"])),
+            max_count=_option(kwargs, "max_delete_count", defaults["max_delete_count"]),
+        )
+        return SafetyOptions(
+            validate_dry_run=bool(_option(kwargs, "validate_dry_run", defaults["validate_dry_run"])),
+            all_or_nothing=bool(_option(kwargs, "all_or_nothing", defaults["all_or_nothing"])),
+            delete_guard=guard,
+            plan=plan,
+        )
+
+    def _mode(self) -> str:
+        if self.dryrun:
+            validated = self.safety.validate_dry_run and self.supports_rollback
+            return SyncModeChoices.MODE_VALIDATED_DRY_RUN if validated else SyncModeChoices.MODE_DRY_RUN
+        return SyncModeChoices.MODE_ALL_OR_NOTHING if self.safety.all_or_nothing else SyncModeChoices.MODE_PER_OBJECT
+
+    def _create_sync(self) -> Sync:
+        if self.dryrun and self.safety.validate_dry_run and not self.supports_rollback:
+            self.logger.warning("The target cannot roll back its writes, so this is a plain dry run (diff only).")
+        return Sync.objects.create(
             source=self.data_source,
             target=self.data_target,
             dry_run=self.dryrun,
             job_result=self.job_result,
             start_time=timezone.now(),
             diff={},
+            mode=self._mode(),
+            outcome=SyncOutcomeChoices.OUTCOME_RUNNING,
+            plan=self.safety.plan,
         )
-        self.log_collector = LogCollector(
-            self.sync, self.lookup_object, keep_unchanged=self.store_unchanged_log_entries
-        )
+
+    def _run_recorded(self) -> None:
+        """Run ``sync_data`` with a heartbeat and log capture; record how it ended, whatever happens."""
         try:
-            with self.log_collector:
+            with Heartbeat(self.sync), self.log_collector, collecting_rejections() as self.rejections:
                 self.sync_data(self.memory_profiling)
+        except SyncRefused as refusal:
+            self._end(SyncOutcomeChoices.OUTCOME_REFUSED, str(refusal))
+        except SyncStopped as stopped:
+            self._end(SyncOutcomeChoices.OUTCOME_FAILED, f"{stopped} Changes made before it remain.")
+        except BaseException as error:
+            self._end(SyncOutcomeChoices.OUTCOME_FAILED, f"{type(error).__name__}: {error}")
+            raise
         finally:
             self._record_outcome()
-        return self.sync.summary
+
+    def _refuse_concurrent(self) -> None:
+        """Record this run as refused because another run of the same job holds the lock."""
+        running = (
+            Sync.objects.filter(job_result__job_model__module_name=self.job_model.module_name)
+            .filter(job_result__job_model__job_class_name=self.job_model.job_class_name)
+            .filter(outcome=SyncOutcomeChoices.OUTCOME_RUNNING)
+            .exclude(pk=self.sync.pk)
+            .first()
+        )
+        other = f" (sync {running}, job result {running.job_result_id})" if running else ""
+        self._end(
+            SyncOutcomeChoices.OUTCOME_REFUSED,
+            f"Another run of {self.job_model} is in progress{other}; this run was refused and changed nothing. "
+            "Run it again once that run has finished.",
+        )
+        self._record_outcome()
+
+    def _end(self, outcome: str, message: str) -> None:
+        """Set how the run ended (the first ending recorded wins)."""
+        if self.sync.outcome == SyncOutcomeChoices.OUTCOME_RUNNING:
+            self.sync.outcome, self.sync.outcome_message = outcome, message
 
     def _record_outcome(self) -> None:
-        """Add the per-object outcome to the summary; fail the job when objects failed."""
+        """Add the per-object outcome to the summary, record how the run ended; fail the job when it did not succeed."""
         counts = self.log_collector.counts
         failures = counts[SyncLogEntryStatusChoices.STATUS_FAILURE]
         errors = counts[SyncLogEntryStatusChoices.STATUS_ERROR]
         self.sync.summary = {**(self.sync.summary or {}), "failure": failures, "error": errors}
-        self.sync.save(update_fields=["summary"])
+        self.sync.rolled_back = self.phase_result.rolled_back
+        if self.phase_result.rolled_back:
+            self._end(SyncOutcomeChoices.OUTCOME_ROLLED_BACK, self.phase_result.reason)
+        finished = SyncOutcomeChoices.OUTCOME_COMPLETED_WITH_FAILURES if failures or errors else None
+        self._end(finished or SyncOutcomeChoices.OUTCOME_COMPLETED, self.sync.outcome_message)
+        self.sync.save(update_fields=["summary", "rolled_back", "outcome", "outcome_message"])
         if failures or errors:
             self.fail("%s object(s) failed and %s object(s) had errors; see the sync's log entries.", failures, errors)
+        if self._unsuccessful():
+            self.fail("%s", self.sync.outcome_message)
+
+    def _unsuccessful(self) -> bool:
+        """Refused, failed, or an all-or-nothing run that was rolled back."""
+        if self.sync.outcome in (SyncOutcomeChoices.OUTCOME_REFUSED, SyncOutcomeChoices.OUTCOME_FAILED):
+            return True
+        return self.sync.rolled_back and self.sync.mode == SyncModeChoices.MODE_ALL_OR_NOTHING
 
 
 class DataSource(DataSyncBaseJob):
@@ -249,7 +485,15 @@ class DataSource(DataSyncBaseJob):
 
 
 class DataTarget(DataSyncBaseJob):
-    """Base class for jobs that sync data from Nautobot into another system."""
+    """Base class for jobs that sync data from Nautobot into another system.
+
+    The other system's writes are not part of Nautobot's database transaction, so ``supports_rollback`` is
+    False: a validated dry run is a plain dry run, and an all-or-nothing run stops at the first failure
+    without undoing what it already wrote. Set it to True only if the target adapter's writes go to
+    Nautobot's database.
+    """
+
+    supports_rollback: bool = False
 
     @classproperty
     def data_source(cls) -> str:  # noqa: N805

@@ -9,8 +9,10 @@ rows in batches.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import Any
 
@@ -97,10 +99,27 @@ class LogCollector:
             message=str(event.get("event", "")),
             diff=event["diffs"] if event["action"] else None,
             object_repr=str(synced_object) if synced_object is not None else f"{model} {unique_id}",
+            model_name=model[:100],
+            unique_id=unique_id,
         )
         if synced_object is not None and getattr(synced_object, "pk", None):
             entry.synced_object = synced_object
         return entry
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep every row in memory inside this block (a transaction that may be rolled back); flush later."""
+        batch_size, self.batch_size = self.batch_size, sys.maxsize
+        try:
+            yield
+        finally:
+            self.batch_size = batch_size
+
+    def unlink(self, action: str) -> None:
+        """Drop the object links of buffered rows with ``action`` (their objects were rolled back)."""
+        for entry in self._buffer:
+            if entry.action == action:
+                entry.synced_object_type, entry.synced_object_id = None, None
 
     def flush(self) -> None:
         """Write the buffered rows."""

@@ -1,0 +1,158 @@
+"""Bad source records: reject them one by one at load time, report each, and never let them cause deletes.
+
+A source adapter builds its objects with ``add_or_reject`` instead of ``adapter.add(Model(**values))``.
+A record whose values do not validate as the model (wrong types, missing identifiers, ...) or whose
+identifiers another record of the same load already uses is left out of the source and reported as a
+failure entry of the run (action ``reject``), naming the record and the reason. Because a left-out record
+looks like a deleted one to the diff, ``protect_rejected`` removes from the diff the deletes of the objects
+those records stood for (all deletes of the model, when a record's identity could not be read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+import pydantic
+import structlog
+from diffsync import Adapter, DiffSyncModel
+from diffsync.diff import Diff
+from diffsync.enum import DiffSyncActions
+from diffsync.exceptions import ObjectAlreadyExists
+
+from nautobot_ssot.choices import SyncLogEntryActionChoices, SyncLogEntryStatusChoices
+
+
+@dataclass
+class Rejections:
+    """Source records rejected during one run.
+
+    Attributes:
+        ids: ``(model name, unique id)`` of each rejected record whose identity could be read.
+        unknown_models: Model names with a rejected record whose identity could not be read.
+        count: Number of records rejected.
+    """
+
+    ids: set[tuple[str, str]] = field(default_factory=set)
+    unknown_models: set[str] = field(default_factory=set)
+    count: int = 0
+
+
+_current: ContextVar[Rejections | None] = ContextVar("nautobot_ssot_rejections", default=None)
+
+
+@contextmanager
+def collecting_rejections() -> Iterator[Rejections]:
+    """Collect the rejections of ``add_or_reject`` calls made in this block (one run)."""
+    rejections = Rejections()
+    token = _current.set(rejections)
+    try:
+        yield rejections
+    finally:
+        _current.reset(token)
+
+
+def _unique_id(model_class: type[DiffSyncModel], values: dict[str, Any]) -> str | None:
+    """The record's unique id, when its identifiers are present and plain values."""
+    ids = [values.get(name) for name in model_class._identifiers]
+    if any(value is None or not isinstance(value, (str, int, float, bool)) for value in ids):
+        return None
+    return model_class.create_unique_id(**dict(zip(model_class._identifiers, ids, strict=True)))
+
+
+def _reason(error: pydantic.ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or 'record'}: {item['msg']}" for item in error.errors()
+    )
+
+
+def reject(adapter: Adapter, model_name: str, unique_id: str | None, record: str, reason: str) -> None:
+    """Report one source record as rejected (a failure entry of the run) and remember its identity."""
+    rejections = _current.get()
+    if rejections is not None:
+        rejections.count += 1
+        if unique_id is None:
+            rejections.unknown_models.add(model_name)
+        else:
+            rejections.ids.add((model_name, unique_id))
+    structlog.get_logger().warning(
+        f"Rejected source record {record}: {reason}",
+        src=adapter,
+        dst=None,
+        action=SyncLogEntryActionChoices.ACTION_REJECT,
+        model=model_name,
+        unique_id=unique_id if unique_id is not None else record,
+        diffs={},
+        status=SyncLogEntryStatusChoices.STATUS_FAILURE,
+    )
+
+
+def add_or_reject(
+    adapter: Adapter, model_class: type[DiffSyncModel], values: dict[str, Any], record: str | None = None
+) -> DiffSyncModel | None:
+    """Build ``model_class(**values)`` and add it to ``adapter``, or reject the record and report why.
+
+    Records sharing identifiers are all rejected (which one is right cannot be known).
+
+    Args:
+        adapter: The source adapter being loaded.
+        model_class: The diffsync model of the record.
+        values: The record's values.
+        record: How to name the record in the report (default: its model and unique id, or its values).
+
+    Returns:
+        The added object, or None when the record was rejected.
+    """
+    model_name, unique_id = model_class.get_type(), _unique_id(model_class, values)
+    record = record or (f"{model_name} {unique_id}" if unique_id is not None else f"{model_name} {values!r:.200}")
+    rejections = _current.get()
+    if rejections is not None and (model_name, unique_id) in rejections.ids:
+        reject(adapter, model_name, unique_id, record, "duplicate identifiers: another record has the same ones")
+        return None
+    try:
+        instance = model_class(**values)
+        adapter.add(instance)
+    except pydantic.ValidationError as error:
+        reject(adapter, model_name, unique_id, record, _reason(error))
+        return None
+    except ObjectAlreadyExists as error:
+        _reject_duplicates(adapter, error.existing_object, record)
+        return None
+    return instance
+
+
+def _reject_duplicates(adapter: Adapter, existing: DiffSyncModel, record: str) -> None:
+    """Reject a record and the earlier one with the same identifiers (removed from the adapter)."""
+    model_name, unique_id = existing.get_type(), existing.get_unique_id()
+    adapter.remove(existing, remove_children=True)
+    reason = "duplicate identifiers: another record has the same ones"
+    reject(adapter, model_name, unique_id, f"{model_name} {unique_id} (first record)", reason)
+    reject(adapter, model_name, unique_id, record, reason)
+
+
+def protect_rejected(diff: Diff, rejections: Rejections) -> int:
+    """Remove from ``diff`` the deletes of objects whose source record was rejected.
+
+    Returns:
+        The number of deletes removed.
+    """
+    if not rejections.count:
+        return 0
+    return _prune(diff, rejections)
+
+
+def _prune(diff: Diff, rejections: Rejections) -> int:
+    removed = 0
+    for group in list(diff.children):
+        elements = diff.children[group]
+        for name, element in list(elements.items()):
+            protected = group in rejections.unknown_models or (group, name) in rejections.ids
+            if element.action == DiffSyncActions.DELETE and protected:
+                del elements[name]
+                removed += 1
+            else:
+                removed += _prune(element.child_diff, rejections)
+    return removed

@@ -1,0 +1,221 @@
+"""Apply a diff object by object: each object in its own savepoint, parents created first, children deleted first.
+
+``SafeSyncer`` replaces diffsync's walk of the diff (``Adapter.sync_from``) with two passes:
+
+1. creates and updates, top-down, model groups ordered so that a model is written after the models its
+   Django model refers to (a tenant group before its tenants), whatever order ``top_level`` lists them in;
+2. deletes, bottom-up, in the reverse order (children and referring models first).
+
+Every object is written inside ``transaction.atomic()``: a failure (a diffsync ``ObjectNot*`` error, or any
+unexpected error such as a database ``DataError``) rolls back that object only and is logged as that object's
+error; the rest goes on. Objects under a parent that could not be created are reported as failed too. Loss of
+the database connection ends the sync. The log events have diffsync's shape, so the run's LogCollector
+records them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from diffsync import Adapter, DiffSyncModel
+from diffsync.diff import Diff, DiffElement
+from diffsync.enum import DiffSyncActions, DiffSyncFlags, DiffSyncModelFlags, DiffSyncStatus
+from diffsync.exceptions import ObjectCrudException
+from diffsync.helpers import DiffSyncSyncer
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Model
+
+CONNECTION_ERRORS = (InterfaceError, OperationalError)
+"""Errors that mean the database is gone for every object, not just one: they end the sync."""
+
+
+class SyncStopped(Exception):
+    """An object failed and the sync was asked to stop at the first failure."""
+
+
+def _refers_to(model: type[Model] | None, other: type[Model] | None) -> bool:
+    """Whether Django model ``model`` has a forward relation to ``other`` (so ``other`` must exist first)."""
+    if model is None or other is None or model is other:
+        return False
+    return any(
+        field.related_model is not None and issubclass(other, field.related_model) and field.concrete
+        for field in model._meta.get_fields()
+        if field.is_relation
+    )
+
+
+def dependency_order(types: list[str], adapter: Adapter) -> list[str]:
+    """Order diffsync model names so that each comes after the ones its Django model refers to.
+
+    Models without a Django model (``_model``) keep their place; so does everything when there is a cycle.
+    """
+    django_models = {name: getattr(getattr(adapter, name, None), "_model", None) for name in types}
+    ordered: list[str] = []
+
+    def place(name: str, visiting: set[str]) -> None:
+        if name in ordered or name in visiting:
+            return
+        visiting.add(name)
+        for other in types:
+            if _refers_to(django_models[name], django_models[other]):
+                place(other, visiting)
+        ordered.append(name)
+
+    for name in types:
+        place(name, set())
+    return ordered
+
+
+def ordered_children(diff: Diff, adapter: Adapter) -> list[DiffElement]:
+    """The elements of ``diff`` (one level), model groups in dependency order, diff order within a group."""
+    by_type: dict[str, list[DiffElement]] = {}
+    for element in diff.get_children():
+        by_type.setdefault(element.type, []).append(element)
+    return [element for name in dependency_order(list(by_type), adapter) for element in by_type[name]]
+
+
+class SafeSyncer(DiffSyncSyncer):
+    """Apply a diff in two ordered passes, one savepoint per object (see the module docstring).
+
+    Args:
+        diff: The diff to apply.
+        src_diffsync: The source adapter.
+        dst_diffsync: The target adapter.
+        flags: diffsync flags of the run.
+        stop_on_failure: Raise ``SyncStopped`` after the first object that fails.
+    """
+
+    def __init__(  # noqa: PLR0913, PLR0917  (diffsync's signature plus one option)
+        self, diff: Diff, src_diffsync: Adapter, dst_diffsync: Adapter, flags: DiffSyncFlags, stop_on_failure=False
+    ):
+        super().__init__(diff, src_diffsync, dst_diffsync, flags)
+        self.stop_on_failure = stop_on_failure
+        self.failed = 0
+
+    def perform_sync(self) -> bool:
+        """Apply creates and updates, then deletes; call the target's ``sync_complete`` if anything changed."""
+        self.base_logger.info("Beginning sync")
+        changed = self._upsert(ordered_children(self.diff, self.dst_diffsync), None)
+        changed |= self._delete(ordered_children(self.diff, self.dst_diffsync), None)
+        self.base_logger.info("Sync complete")
+        if changed:
+            self.dst_diffsync.sync_complete(self.src_diffsync, self.diff, self.flags, self.base_logger)
+        return changed
+
+    def _upsert(self, elements: Iterable[DiffElement], parent: DiffElement | None) -> bool:
+        changed = False
+        for element in elements:
+            if element.action == DiffSyncActions.DELETE:
+                continue
+            element_changed, result = self._apply(element, parent)
+            changed |= element_changed
+            if result is None and element.action == DiffSyncActions.CREATE:
+                self._skip_descendants(element)
+                continue
+            changed |= self._upsert(ordered_children(element.child_diff, self.dst_diffsync), element)
+        return changed
+
+    def _delete(self, elements: list[DiffElement], parent: DiffElement | None) -> bool:
+        changed = False
+        for element in reversed(elements):
+            if element.action != DiffSyncActions.DELETE or not self._skips_children(element):
+                changed |= self._delete(ordered_children(element.child_diff, self.dst_diffsync), element)
+            if element.action == DiffSyncActions.DELETE:
+                changed |= self._apply(element, parent)[0]
+        return changed
+
+    def _skips_children(self, element: DiffElement) -> bool:
+        dst_model = self.dst_diffsync.get_or_none(getattr(self.dst_diffsync, element.type), element.keys)
+        return bool(dst_model and dst_model.model_flags & DiffSyncModelFlags.SKIP_CHILDREN_ON_DELETE)
+
+    def _bind(self, element: DiffElement) -> None:
+        """Point the syncer's state (model class, action, logger) at ``element``, as diffsync does."""
+        self.model_class = getattr(self.dst_diffsync, element.type)
+        self.action = element.action
+        self.logger = self.base_logger.bind(
+            action=element.action,
+            model=element.type,
+            unique_id=self.model_class.create_unique_id(**element.keys),
+            diffs=element.get_attrs_diffs(),
+        )
+
+    def _apply(self, element: DiffElement, parent: DiffElement | None) -> tuple[bool, DiffSyncModel | None]:
+        """Create, update or delete one object in its own savepoint; keep the target adapter in step."""
+        self._bind(element)
+        src_model = self.src_diffsync.get_or_none(self.model_class, element.keys)
+        dst_model = self.dst_diffsync.get_or_none(self.model_class, element.keys)
+        if dst_model is not None:
+            dst_model.set_status(DiffSyncStatus.UNKNOWN)
+        attrs = element.get_attrs_diffs().get("+", {})
+        changed, result = self._guarded(src_model, dst_model, element.keys, attrs)
+        if result is None and element.action is not None:
+            self._failed_once()
+        elif result is not None:
+            self._track(element, result if element.action == DiffSyncActions.CREATE else dst_model, parent)
+        self.incr_elements_processed()
+        return changed, result
+
+    def _guarded(self, src_model, dst_model, ids: dict, attrs: dict) -> tuple[bool, DiffSyncModel | None]:
+        """``sync_model`` in a savepoint, rolled back when the object fails; an unexpected error is its error entry."""
+        try:
+            with transaction.atomic():
+                changed, result = self.sync_model(src_model=src_model, dst_model=dst_model, ids=ids, attrs=attrs)
+                if result is None and self.action is not None:
+                    transaction.set_rollback(True)
+                return changed, result
+        except (ObjectCrudException, *CONNECTION_ERRORS, SyncStopped):
+            raise
+        except Exception as error:  # noqa: BLE001  (one object's error must not end the sync)
+            name = f"{self.model_class.get_type()} {self.model_class.create_unique_id(**ids)}"
+            self.log_sync_status(self.action, DiffSyncStatus.ERROR, f"{name}: {type(error).__name__}: {error}")
+            return True, None
+
+    def _failed_once(self) -> None:
+        self.failed += 1
+        if self.stop_on_failure:
+            raise SyncStopped(f"Stopped at the first failure ({self.model_class.get_type()}).")
+
+    def _track(self, element: DiffElement, model: DiffSyncModel, parent: DiffElement | None) -> None:
+        """Record a created or deleted object in the target adapter (and under its parent), as diffsync does."""
+        parent_model = None
+        if parent is not None:
+            parent_model = self.dst_diffsync.get_or_none(getattr(self.dst_diffsync, parent.type), parent.keys)
+        if element.action == DiffSyncActions.CREATE:
+            if parent_model is not None:
+                parent_model.add_child(model)
+            self.dst_diffsync.add(model)
+        elif element.action == DiffSyncActions.DELETE and model is not None:
+            if parent_model is not None:
+                parent_model.remove_child(model)
+            skip = bool(model.model_flags & DiffSyncModelFlags.SKIP_CHILDREN_ON_DELETE)
+            self.dst_diffsync.remove(model, remove_children=skip)
+
+    def _skip_descendants(self, element: DiffElement) -> None:
+        """Report every changed object under a parent that could not be created as failed."""
+        parent_name = f"{element.type} {element.name}"
+        for child in element.get_children():
+            if child.action is not None:
+                self._bind(child)
+                self.log_sync_status(child.action, DiffSyncStatus.FAILURE, f"Not applied: parent {parent_name} failed")
+                self._failed_once()
+            self._skip_descendants(child)
+
+
+def apply_diff(
+    source: Adapter, target: Adapter, diff: Diff, flags: DiffSyncFlags, stop_on_failure: bool = False
+) -> SafeSyncer:
+    """Apply ``diff`` from ``source`` to ``target`` with ``SafeSyncer``.
+
+    Args:
+        source: The source adapter.
+        target: The target adapter.
+        diff: The diff to apply (computed earlier, or a reviewed plan).
+        flags: diffsync flags.
+        stop_on_failure: Stop (raise ``SyncStopped``) at the first object that fails.
+
+    Returns:
+        The syncer, whose ``failed`` counts the objects that failed.
+    """
+    syncer = SafeSyncer(diff, source, target, flags, stop_on_failure=stop_on_failure)
+    syncer.perform_sync()
+    return syncer

@@ -1,0 +1,146 @@
+"""Plan and apply: a dry run's stored per-record diff, applied later as exactly that change.
+
+The apply run loads both sides as usual, then, instead of its own fresh diff, rebuilds the plan's diff from
+the plan's ``SyncDiffRecord`` rows and checks every record against the target as loaded now: a record to
+create must still be absent, a record to update or delete must still be present with exactly the values the
+plan saw ("before"). If any record drifted, the run is refused and writes nothing; otherwise it applies
+only the plan's records, with the plan's values ("after").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+from diffsync import Adapter, DiffSyncModel
+from diffsync.diff import Diff, DiffElement
+from django.core.exceptions import PermissionDenied
+from nautobot.extras.models import Job as JobModel
+from nautobot.extras.models import JobResult
+
+from nautobot_ssot.choices import DiffActionChoices, SyncOutcomeChoices
+from nautobot_ssot.models import Sync, SyncDiffRecord, SyncJSONEncoder
+
+APPLIED_OUTCOMES = (SyncOutcomeChoices.OUTCOME_COMPLETED, SyncOutcomeChoices.OUTCOME_COMPLETED_WITH_FAILURES)
+
+
+class PlanError(Exception):
+    """The plan cannot be applied; the message says why (nothing was written)."""
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One plan record that no longer matches the target.
+
+    Attributes:
+        record: The plan record.
+        reason: What changed.
+    """
+
+    record: SyncDiffRecord
+    reason: str
+
+    def __str__(self) -> str:
+        """The record and the reason, in one line."""
+        return f"{self.record.action} {self.record.model_name} {self.record.unique_id}: {self.reason}"
+
+
+def _normalized(value: Any) -> Any:
+    """``value`` as it reads back after being stored as JSON (how the plan keeps it)."""
+    return json.loads(json.dumps(value, cls=SyncJSONEncoder))
+
+
+def check_plan_usable(plan: Sync, job_model: JobModel | None) -> None:
+    """Check that ``plan`` is a dry run of ``job_model`` that has not been applied yet.
+
+    Raises:
+        PlanError: It is not.
+    """
+    if not plan.dry_run:
+        raise PlanError(f"Sync {plan} is not a dry run, so it is not a plan to apply.")
+    if job_model is not None and (plan.job_result is None or plan.job_result.job_model_id != job_model.pk):
+        raise PlanError(f"Sync {plan} was not produced by the job {job_model}.")
+    applied = plan.plan_applications.filter(outcome__in=APPLIED_OUTCOMES).first()
+    if applied is not None:
+        raise PlanError(f"The plan of sync {plan} was already applied by sync {applied}.")
+
+
+def find_drift(records: list[SyncDiffRecord], target: Adapter) -> list[Drift]:
+    """Compare each plan record with the target as it is now; return the records that no longer match."""
+    drifts = []
+    for record in records:
+        current = target.get_or_none(record.model_name, record.unique_id)
+        reason = _drift_reason(record, current)
+        if reason:
+            drifts.append(Drift(record, reason))
+    return drifts
+
+
+def _drift_reason(record: SyncDiffRecord, current: DiffSyncModel | None) -> str:
+    if record.action == DiffActionChoices.ACTION_CREATE:
+        return "it exists in the target now" if current is not None else ""
+    if current is None:
+        return "it no longer exists in the target"
+    now = _normalized(current.get_attrs())
+    changed = sorted(key for key, before in (record.target_attrs or {}).items() if now.get(key) != before)
+    return f"changed in the target since the plan: {', '.join(changed)}" if changed else ""
+
+
+def build_plan_diff(records: list[SyncDiffRecord], source: Adapter, target: Adapter) -> Diff:
+    """Rebuild the plan's diff from its records, with values typed by the target's model classes.
+
+    Raises:
+        PlanError: A record's values no longer validate as its model.
+    """
+    diff = Diff()
+    elements: dict[Any, DiffElement] = {}
+    for record in records:
+        element = DiffElement(record.model_name, record.unique_id, record.keys, source.name, target.name)
+        model_class = getattr(target, record.model_name)
+        element.add_attrs(
+            source=_typed(model_class, record, record.source_attrs),
+            dest=_typed(model_class, record, record.target_attrs),
+        )
+        elements[record.pk] = element
+        parent = elements.get(record.parent_id)
+        if parent is not None:
+            parent.add_child(element)
+        else:
+            diff.add(element)
+    return diff
+
+
+def _typed(model_class: type[DiffSyncModel], record: SyncDiffRecord, attrs: dict | None) -> dict | None:
+    if attrs is None:
+        return None
+    try:
+        return model_class(**record.keys, **attrs).get_attrs()
+    except pydantic.ValidationError as error:
+        raise PlanError(f"{record}: the plan's values no longer fit {model_class.__name__}: {error}") from error
+
+
+def plan_records(plan: Sync) -> list[SyncDiffRecord]:
+    """The plan's records, in diff order."""
+    return list(SyncDiffRecord.objects.filter(sync=plan).order_by("position"))
+
+
+def enqueue_plan_apply(plan: Sync, user: Any) -> JobResult:
+    """Enqueue a run of the plan's job that applies the plan (same job input, not a dry run).
+
+    Used by the Sync page's "apply this plan" button and by the REST API.
+
+    Raises:
+        PlanError: The plan cannot be applied.
+        PermissionDenied: ``user`` may not run the job.
+    """
+    job_model = plan.job_result.job_model if plan.job_result else None
+    if job_model is None:
+        raise PlanError(f"Sync {plan} has no job to run again.")
+    check_plan_usable(plan, job_model)
+    if not JobModel.objects.restrict(user, "run").filter(pk=job_model.pk).exists():
+        raise PermissionDenied(f"You may not run the job {job_model}.")
+    job_kwargs = {**(plan.job_result.task_kwargs or {}), "dryrun": False, "apply_plan": str(plan.pk)}
+    job_kwargs["validate_dry_run"] = False
+    return JobResult.enqueue_job(job_model, user, job_kwargs=job_kwargs)
