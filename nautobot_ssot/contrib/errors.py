@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db.models import ProtectedError, RestrictedError
 
 
 class ModelDeclarationError(TypeError):
@@ -35,4 +36,6 @@ def describe_error(error: Exception) -> str:
         if hasattr(error, "error_dict"):
             return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
         return " ".join(error.messages)
+    if isinstance(error, (ProtectedError, RestrictedError)):
+        return str(error.args[0])
     return str(error) or type(error).__name__

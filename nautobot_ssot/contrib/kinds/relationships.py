@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Model, Prefetch, QuerySet
-from nautobot.extras.choices import RelationshipTypeChoices
+from nautobot.apps.choices import RelationshipTypeChoices
 from nautobot.extras.models import Relationship, RelationshipAssociation
 from typing_extensions import Self
 
