@@ -1,3 +1,0 @@
-"""Example data source and data target jobs (see the demo docs)."""
-
-jobs = []
