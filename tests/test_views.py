@@ -240,20 +240,25 @@ class QueryCountTestCase(TestCase):
             make_sync(source=f"Source {index % 7}", age=timedelta(minutes=index), records=0, logs=0)
 
     def _measure(self, url, add_rows, **params):
-        """Compare the queries of ``url`` showing 10 rows and 500 rows, each after a request warming the caches.
+        """Compare the queries of ``url`` showing 10 rows and 500 rows.
 
-        Nautobot keeps some settings in caches that expire after a few seconds; the warm-up request
-        keeps such refills out of the comparison.
+        Nautobot keeps settings, custom fields and the like in a Redis cache shared by every process
+        using it, which may be refilled during any request; refills only add queries, so each side
+        counts the fewest queries of a few requests.
         """
         add_rows(10)
-        self.client.get(url, {"per_page": 1000, **params}, headers=HTMX)
-        first, small = count_queries(self.client, url, per_page=1000, **params)
+        small = self._fewest_queries(url, **params)
         add_rows(490)
-        self.client.get(url, {"per_page": 1000, **params}, headers=HTMX)
-        second, large = count_queries(self.client, url, per_page=1000, **params)
-        self.assertHttpStatus(first, 200)
-        self.assertHttpStatus(second, 200)
+        large = self._fewest_queries(url, **params)
         assert_same_count(self, small, large)
+
+    def _fewest_queries(self, url, tries=3, **params):
+        runs = []
+        for _ in range(tries):
+            response, queries = count_queries(self.client, url, per_page=1000, **params)
+            self.assertHttpStatus(response, 200)
+            runs.append(queries)
+        return min(runs, key=len)
 
     def test_sync_list(self):
         self._measure(reverse("plugins:nautobot_ssot:sync_list"), self._syncs)
