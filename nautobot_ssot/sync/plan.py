@@ -126,10 +126,22 @@ def plan_records(plan: Sync) -> list[SyncDiffRecord]:
     return list(SyncDiffRecord.objects.filter(sync=plan).order_by("position"))
 
 
-def enqueue_plan_apply(plan: Sync, user: Any) -> JobResult:
+def plan_job_kwargs(plan: Sync) -> dict[str, Any]:
+    """The job input of a run applying ``plan``: the plan's own input, as a real run of the plan."""
+    job_kwargs = {**(plan.job_result.task_kwargs or {}), "dryrun": False, "apply_plan": str(plan.pk)}
+    job_kwargs["validate_dry_run"] = False
+    return job_kwargs
+
+
+def enqueue_plan_apply(plan: Sync, user: Any, **enqueue_options: Any) -> JobResult:
     """Enqueue a run of the plan's job that applies the plan (same job input, not a dry run).
 
     Used by the Sync page's "apply this plan" button and by the REST API.
+
+    Args:
+        plan: The dry run to apply.
+        user: Who asks; must be allowed to run the job.
+        **enqueue_options: Passed to ``JobResult.enqueue_job`` (``job_queue``, ``synchronous``...).
 
     Raises:
         PlanError: The plan cannot be applied.
@@ -141,6 +153,4 @@ def enqueue_plan_apply(plan: Sync, user: Any) -> JobResult:
     check_plan_usable(plan, job_model)
     if not JobModel.objects.restrict(user, "run").filter(pk=job_model.pk).exists():
         raise PermissionDenied(f"You may not run the job {job_model}.")
-    job_kwargs = {**(plan.job_result.task_kwargs or {}), "dryrun": False, "apply_plan": str(plan.pk)}
-    job_kwargs["validate_dry_run"] = False
-    return JobResult.enqueue_job(job_model, user, job_kwargs=job_kwargs)
+    return JobResult.enqueue_job(job_model, user, job_kwargs=plan_job_kwargs(plan), **enqueue_options)

@@ -54,9 +54,10 @@ def sync_of(job_result: JobResult) -> Sync:
 
 
 def make_site_type() -> LocationType:
-    """The location type ``sf-site``, under a ``sf-region`` type."""
-    region = LocationType.objects.create(name="sf-region")
-    return LocationType.objects.create(name="sf-site", parent=region)
+    """The location type ``sf-site``, with a ``sf-room`` type under it."""
+    site = LocationType.objects.create(name="sf-site")
+    LocationType.objects.create(name="sf-room", parent=site)
+    return site
 
 
 def make_location(name: str, **fields) -> Location:
