@@ -1,6 +1,7 @@
 """Filter forms of the sync history, the log entries and a sync's diff."""
 
 from django import forms
+from nautobot.apps.constants import BOOLEAN_WITH_BLANK_CHOICES
 from nautobot.apps.forms import (
     BootstrapMixin,
     DateTimePicker,
@@ -8,7 +9,6 @@ from nautobot.apps.forms import (
     StaticSelect2,
     StaticSelect2Multiple,
 )
-from nautobot.core.forms.constants import BOOLEAN_WITH_BLANK_CHOICES
 from nautobot.extras.choices import JobResultStatusChoices
 from nautobot.extras.models import Job
 

@@ -8,7 +8,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 from nautobot.apps.tables import BaseTable, BooleanColumn, ButtonsColumn, ToggleColumn
-from nautobot.core.templatetags.helpers import HTML_NONE, hyperlinked_object
+from nautobot.apps.templatetags import hyperlinked_object, placeholder
 
 from nautobot_ssot.models import Sync, SyncDiffRecord, SyncLogEntry
 from nautobot_ssot.templatetags.ssot_tags import (
@@ -173,7 +173,7 @@ class SyncLogEntryTable(BaseTable):
         """A link to the object when it still exists, else its recorded name as text."""
         if record.synced_object is not None:
             return hyperlinked_object(record.synced_object)
-        return record.object_repr or HTML_NONE
+        return placeholder(record.object_repr)
 
     def render_diff(self, value):
         """The changed attributes, before and after."""

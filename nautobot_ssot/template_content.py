@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.utils.html import format_html
+from nautobot.apps.templatetags import render_boolean
 from nautobot.apps.ui import Button, ButtonColorChoices, KeyValueTablePanel, SectionChoices, TemplateExtension
-from nautobot.core.templatetags.helpers import render_boolean
 
 from nautobot_ssot.models import Sync
 from nautobot_ssot.templatetags.ssot_tags import format_duration, summary_badges

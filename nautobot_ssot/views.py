@@ -15,14 +15,19 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.generic import View
 from django_tables2 import RequestConfig
+from nautobot.apps.templatetags import hyperlinked_object, placeholder
 from nautobot.apps.ui import (
+    DataTablePanel,
+    DistinctViewTab,
     EChartsBase,
     EChartsTypeChoices,
     KeyValueTablePanel,
     ObjectDetailContent,
     ObjectFieldsPanel,
     ObjectsTablePanel,
+    Panel,
     SectionChoices,
+    Tab,
 )
 from nautobot.apps.views import (
     ContentTypePermissionRequiredMixin,
@@ -34,8 +39,6 @@ from nautobot.apps.views import (
     ObjectView,
     get_paginate_count,
 )
-from nautobot.core.templatetags.helpers import hyperlinked_object, placeholder
-from nautobot.core.ui.object_detail import DataTablePanel, DistinctViewTab, Panel, Tab
 from nautobot.extras.models import Job, JobLogEntry
 from nautobot.extras.tables import JobLogEntryTable
 from rest_framework.decorators import action

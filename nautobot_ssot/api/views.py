@@ -1,7 +1,7 @@
 """REST API views: syncs (read and delete) and log entries (read only)."""
 
 from nautobot.apps.api import BulkDestroyModelMixin, ReadOnlyModelViewSet
-from nautobot.core.utils.requests import normalize_querydict
+from nautobot.apps.utils import normalize_querydict
 from rest_framework import mixins
 
 from nautobot_ssot.api import serializers

@@ -16,11 +16,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from nautobot.core.templatetags.helpers import HTML_NONE
+from nautobot.apps.templatetags import placeholder
 
 from nautobot_ssot.choices import DiffActionChoices, SyncLogEntryActionChoices, SyncLogEntryStatusChoices
 
 register = template.Library()
+
+HTML_NONE = placeholder(None)
 
 ACTION_COLORS = {
     DiffActionChoices.ACTION_CREATE: "success",
