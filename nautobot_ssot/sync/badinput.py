@@ -10,6 +10,7 @@ those records stood for (all deletes of the model, when a record's identity coul
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -69,8 +70,19 @@ def _reason(error: pydantic.ValidationError) -> str:
     )
 
 
+def _printable(text: str) -> str:
+    """``text`` with NUL characters (which the database cannot store) written as an escape."""
+    return text.replace("\x00", "\\x00")
+
+
+def _has_nul(values: dict[str, Any]) -> bool:
+    return "\\u0000" in json.dumps(values, default=str)
+
+
 def reject(adapter: Adapter, model_name: str, unique_id: str | None, record: str, reason: str) -> None:
     """Report one source record as rejected (a failure entry of the run) and remember its identity."""
+    unique_id = _printable(unique_id) if unique_id is not None else None
+    record = _printable(record)
     rejections = _current.get()
     if rejections is not None:
         rejections.count += 1
@@ -111,6 +123,9 @@ def add_or_reject(
     rejections = _current.get()
     if rejections is not None and (model_name, unique_id) in rejections.ids:
         reject(adapter, model_name, unique_id, record, "duplicate identifiers: another record has the same ones")
+        return None
+    if _has_nul(values):
+        reject(adapter, model_name, unique_id, record, "a value contains a NUL character, which cannot be stored")
         return None
     try:
         instance = model_class(**values)
