@@ -8,9 +8,12 @@ from typing import Any, Callable, ClassVar, Optional
 
 import pydantic
 from diffsync import Adapter
+from diffsync.diff import Diff
+from diffsync.enum import DiffSyncFlags
 from django.db.models import Model, Prefetch, QuerySet
 
-from nautobot_ssot.contrib.cache import OrmCache
+from nautobot_ssot.contrib.bulk import BulkWriter
+from nautobot_ssot.contrib.cache import OrmCache, freeze
 from nautobot_ssot.contrib.lookups import is_to_many, label, model_field
 from nautobot_ssot.contrib.model import NautobotModel
 
@@ -31,23 +34,27 @@ class NautobotAdapter(Adapter):
         sync: The Sync record of the run, if any.
         orm_cache: The ORM cache of this adapter (one per instance, so one per run).
         skip_auto_component_creation: Create Devices and Modules without the components their types would add.
+        bulk_writer: The bulk write path of this adapter (see ``nautobot_ssot.contrib.bulk``).
     """
 
     skip_auto_component_creation: ClassVar[bool] = False
 
-    def __init__(self, *args: Any, job: Any, sync: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, job: Any, sync: Any = None, bulk: bool = False, **kwargs: Any) -> None:
         """Create the adapter without loading anything yet.
 
         Args:
             *args: Passed on to ``diffsync.Adapter``.
             job: The job running the sync.
             sync: The Sync record of the run.
+            bulk: Write this adapter's models on the bulk path (validated, queued, written in batches when the
+                sync completes) unless a model sets ``_bulk``; see the performance page of the developer docs.
             **kwargs: Passed on to ``diffsync.Adapter``.
         """
         super().__init__(*args, **kwargs)
         self.job = job
         self.sync = sync
         self.orm_cache = OrmCache()
+        self.bulk_writer = BulkWriter(self, enabled=bulk)
         self._field_hooks: dict[type[NautobotModel], dict[str, FieldHook]] = {}
 
     @property
@@ -77,7 +84,14 @@ class NautobotAdapter(Adapter):
             ObjectDoesNotExist: No object matches (the model's own ``DoesNotExist``).
             MultipleObjectsReturned: More than one object matches.
         """
-        return self.orm_cache.get(parameters, model_class)
+        try:
+            return self.orm_cache.get(parameters, model_class)
+        except model_class.DoesNotExist:
+            pending = self.bulk_writer.find_pending(model_class, dict(parameters))
+            if pending is None:
+                raise
+            self.orm_cache.objects[model_class._meta.label_lower][freeze(parameters)] = pending
+            return pending
 
     def remove_from_orm_cache(self, instance: Model) -> None:
         """Forget ``instance`` in the ORM cache (it was deleted)."""
@@ -95,6 +109,11 @@ class NautobotAdapter(Adapter):
             model_class = self._get_diffsync_class(modelname)
             for database_object in self.get_load_queryset(model_class):
                 self._load_object(database_object, model_class)
+
+    def sync_complete(self, source: Adapter, diff: Diff, flags: DiffSyncFlags = DiffSyncFlags.NONE, logger=None):
+        """Write what the bulk path queued, then do what diffsync does when a sync completes."""
+        self.bulk_writer.flush()
+        return super().sync_complete(source, diff, flags, logger)
 
     def get_load_queryset(self, model_class: type[NautobotModel]) -> QuerySet:
         """Return the queryset loading ``model_class``: its ``get_queryset()`` with the plan's joins and prefetches.
@@ -119,6 +138,8 @@ class NautobotAdapter(Adapter):
         except pydantic.ValidationError as error:
             raise ValueError(f"{model_class.__name__} cannot hold {database_object!r}: {error}") from error
         self.add(instance)
+        if self.bulk_writer.accepts(model_class):
+            self.bulk_writer.remember(instance, database_object)
         for child_modelname, relation in model_class._children.items():
             child_class = self._get_diffsync_class(child_modelname)
             for child in getattr(database_object, relation).all():

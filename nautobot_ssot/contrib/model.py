@@ -50,6 +50,9 @@ class NautobotModel(DiffSyncModel):
     _skip_auto_component_creation: ClassVar[bool] = False
     """Create Devices and Modules of this class without the components their types would add."""
 
+    _bulk: ClassVar[Optional[bool]] = None
+    """Write this class on the bulk path (True), the standard path (False), or as the adapter says (None)."""
+
     _field_plan: ClassVar[Optional[FieldPlan]] = None
     """The analysed fields of this class (built once, see ``field_plan``)."""
 
@@ -113,8 +116,12 @@ class NautobotModel(DiffSyncModel):
         try:
             instance = super().create(adapter, ids, attrs)
             values = {**instance.get_identifiers(), **instance.get_attrs()}
-            with cls._writing(adapter):
-                cls.field_plan().write(cls._model(), values, adapter)
+            writer = bulk_writer(adapter, cls)
+            if writer is not None:
+                writer.create(cls, instance, values)
+            else:
+                with cls._writing(adapter):
+                    cls.field_plan().write(cls._model(), values, adapter)
         except WRITE_ERRORS as error:
             raise ObjectNotCreated(f"{cls.get_type()} {ids}: {describe_error(error)}") from error
         return instance
@@ -126,7 +133,11 @@ class NautobotModel(DiffSyncModel):
             ObjectNotUpdated: The database refused the change; the message is the model's own.
         """
         values = {**self.get_identifiers(), **self.get_attrs(), **attrs}
+        writer = bulk_writer(self.adapter, type(self))
         try:
+            if writer is not None:
+                writer.update(self, values, attrs)
+                return super().update(attrs)
             with self._writing(self.adapter):
                 self.field_plan().write(self.get_from_db(), values, self.adapter, changed=attrs)
         except WRITE_ERRORS as error:
@@ -139,7 +150,11 @@ class NautobotModel(DiffSyncModel):
         Raises:
             ObjectNotDeleted: The database refused the deletion; the message is the model's own.
         """
+        writer = bulk_writer(self.adapter, type(self))
         try:
+            if writer is not None:
+                writer.delete(self)
+                return super().delete()
             with transaction.atomic():
                 obj = self.get_from_db()
                 obj.delete()
@@ -157,6 +172,12 @@ class NautobotModel(DiffSyncModel):
         skip = cls._skip_auto_component_creation or getattr(adapter, "skip_auto_component_creation", False)
         with transaction.atomic(), SkipAutoComponentCreation() if skip else nullcontext():
             yield
+
+
+def bulk_writer(adapter: Any, model_class: type[NautobotModel]) -> Any:
+    """Return the adapter's bulk writer when ``model_class`` is written on the bulk path, else None."""
+    writer = getattr(adapter, "bulk_writer", None)
+    return writer if writer is not None and writer.accepts(model_class) else None
 
 
 def adopt_annotated_model(model_class: type) -> None:

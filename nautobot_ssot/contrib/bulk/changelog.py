@@ -1,0 +1,132 @@
+"""ObjectChange records for objects written in bulk, with the change context of the run.
+
+Nautobot records a change through signal receivers that fire on each ``save()``/``delete()`` and serialize the
+object twice (``serialize_object`` and its REST API serializer). The bulk path writes rows without those
+signals, so ``ChangeRecorder`` does the same work per batch: it reads the written objects back with the joins
+and prefetches the API serializer needs, serializes them with one list serializer, and creates the records with
+one ``bulk_create``. The records carry the same user, request id, context and detail as Nautobot's own, and
+are registered in the change context so that a later change to the same object in the same run updates the
+record instead of adding a second one, as Nautobot does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import ForeignKey, ManyToManyField, Model, QuerySet
+from nautobot.core.api.exceptions import SerializerNotFound
+from nautobot.core.api.utils import get_serializer_for_model
+from nautobot.core.models.utils import serialize_object
+from nautobot.extras.constants import CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL, CHANGELOG_MAX_OBJECT_REPR
+from nautobot.extras.models import ObjectChange
+from nautobot.extras.models.change_logging import ChangeLoggedModel
+from nautobot.extras.signals import change_context_state
+from taggit.managers import TaggableManager
+
+SERIALIZER_CONTEXT = {"request": None, "depth": 1, "exclude_m2m": False}
+"""The context Nautobot serializes changed objects with (``serialize_object_v2``)."""
+
+
+def serializer_queryset(model: type[Model]) -> QuerySet:
+    """Return ``model``'s objects with the joins and prefetches its API serializer (depth 1) reads."""
+    joins, prefetches = [], []
+    for field in model._meta.get_fields():
+        if isinstance(field, ForeignKey):
+            joins.append(field.name)
+        elif isinstance(field, (ManyToManyField, TaggableManager)):
+            prefetches.append(field.name)
+    return model._base_manager.select_related(*joins).prefetch_related(*prefetches)
+
+
+@dataclass
+class ChangeRecorder:
+    """Create ObjectChange records for batches of objects in the current change context (if there is one).
+
+    Attributes:
+        batch_size: Objects serialized and records created per query.
+    """
+
+    batch_size: int = 500
+
+    @property
+    def context(self) -> Any:
+        """The active change context (None outside a job or request: nothing is recorded)."""
+        return change_context_state.get()
+
+    def reload(self, model: type[Model], pks: Sequence[Any]) -> list[Model]:
+        """Read objects back for serialization, in batches, with what the serializer needs."""
+        objects: list[Model] = []
+        for start in range(0, len(pks), self.batch_size):
+            objects.extend(serializer_queryset(model).filter(pk__in=pks[start : start + self.batch_size]))
+        return objects
+
+    def build(self, objects: Sequence[Model], action: str) -> list[ObjectChange]:
+        """Return the (unsaved) records of ``action`` on ``objects``, all of one model."""
+        context = self.context
+        if context is None or not objects or not hasattr(objects[0], "to_objectchange"):
+            return []
+        records = []
+        for start in range(0, len(objects), self.batch_size):
+            records.extend(self._build_batch(objects[start : start + self.batch_size], action, context))
+        return records
+
+    def record(self, objects: Sequence[Model], action: str) -> int:
+        """Create the records of ``action`` on ``objects`` (read back for create and update); return how many."""
+        return self.save(self.build(objects, action))
+
+    def save(self, records: Iterable[ObjectChange]) -> int:
+        """Write built records."""
+        records = list(records)
+        ObjectChange.objects.bulk_create(records, batch_size=self.batch_size)
+        return len(records)
+
+    def _build_batch(self, objects: Sequence[Model], action: str, context: Any) -> list[ObjectChange]:
+        own = type(objects[0]).to_objectchange is not ChangeLoggedModel.to_objectchange
+        versions = [None] * len(objects) if own else serialize_v2(objects)
+        user = context.get_user(objects[0])
+        content_type = ContentType.objects.get_for_model(type(objects[0]))
+        records = []
+        for obj, data_v2 in zip(objects, versions, strict=True):
+            key = f"{content_type.pk}__{obj.pk}" + (f"__{user.pk}" if user is not None else "")
+            if key in context.deferred_object_changes:
+                continue
+            context.deferred_object_changes[key] = [{"action": action, "instance": obj, "user": user}]
+            record = obj.to_objectchange(action) if own else plain_record(obj, action, data_v2)
+            if record is not None:
+                records.append(stamp(record, context, user))
+        return records
+
+
+def serialize_v2(objects: Sequence[Model]) -> list[Any]:
+    """Serialize objects like ``serialize_object_v2``, with one list serializer for the batch."""
+    try:
+        serializer_class = get_serializer_for_model(type(objects[0]))
+    except SerializerNotFound:
+        return [serialize_object(obj) for obj in objects]
+    return list(serializer_class(objects, many=True, context=dict(SERIALIZER_CONTEXT)).data)
+
+
+def plain_record(obj: Model, action: str, data_v2: Any) -> ObjectChange:
+    """Build what ``ChangeLoggedModel.to_objectchange`` builds, with the API serialization done already."""
+    if hasattr(obj, "tags") and "tags" in getattr(obj, "_prefetched_objects_cache", {}):
+        obj._tags = list(obj.tags.all())
+    return ObjectChange(
+        changed_object=obj,
+        object_repr=str(obj)[:CHANGELOG_MAX_OBJECT_REPR],
+        action=action,
+        object_data=serialize_object(obj),
+        object_data_v2=data_v2,
+    )
+
+
+def stamp(record: ObjectChange, context: Any, user: Any) -> ObjectChange:
+    """Give a record the change context's user, request id, context and detail, as Nautobot's receivers do."""
+    record.user = user
+    record.user_name = user.username if user is not None else "Undefined"
+    record.request_id = context.change_id
+    record.change_context = context.context
+    record.change_context_detail = context.context_detail[:CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL]
+    return record

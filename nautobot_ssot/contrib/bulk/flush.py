@@ -1,0 +1,203 @@
+"""Writing the queued objects: inserts, updates, many-to-many rows, deletes and change records, per batch.
+
+Each batch runs in a savepoint. If the database refuses a batch (which validation should have prevented, for
+example when another process wrote a conflicting row meanwhile), the batch is retried one object at a time and
+each object the database still refuses is reported as that object's failure, in the same form as diffsync's
+own log entries, so that the run's log shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from django.contrib.contenttypes.models import ContentType
+from django.db import DatabaseError, router, transaction
+from django.db.models import DateField, Field, Model, ProtectedError, RestrictedError
+from django.db.models.deletion import Collector
+from django.utils import timezone
+from nautobot.core.models.tree_queries import TreeModel
+from nautobot.core.signals import invalidate_max_depth_cache
+from nautobot.extras.choices import ObjectChangeActionChoices
+from nautobot.extras.models import ContactAssociation, Note
+from nautobot.extras.signals import change_context_state
+
+from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, serializer_queryset
+from nautobot_ssot.contrib.bulk.pending import PendingQueue, PendingWrite
+from nautobot_ssot.contrib.bulk.relations import ThroughTable
+from nautobot_ssot.contrib.bulk.validation import BulkValidator
+from nautobot_ssot.contrib.errors import describe_error
+
+FLUSH_ERRORS = (DatabaseError, ProtectedError, RestrictedError, ValueError)
+"""Errors that make one batch fall back to one object at a time."""
+
+BatchWriter = Callable[[type[Model], list[PendingWrite]], None]
+
+
+@dataclass
+class Flusher:
+    """Write the queues of one flush.
+
+    Attributes:
+        validator: The writer's validation state (unique values of deleted objects are released).
+        recorder: Creates the ObjectChange records.
+        batch_size: Objects per batch.
+        adapter: The adapter (named in failure log entries).
+        trees: Tree models written, whose cached hierarchy is invalidated at the end.
+    """
+
+    validator: BulkValidator
+    recorder: ChangeRecorder
+    batch_size: int
+    adapter: Any
+    trees: set[type[Model]] = field(default_factory=set)
+
+    def run(self, creates: PendingQueue, updates: PendingQueue, deletes: PendingQueue) -> None:
+        """Write creates, updates, then deletes (objects of referring models first)."""
+        for model, writes in creates.take():
+            self._batches(model, writes, self.create_batch, ObjectChangeActionChoices.ACTION_CREATE)
+        for model, writes in updates.take():
+            self._batches(model, writes, self.update_batch, ObjectChangeActionChoices.ACTION_UPDATE)
+        for model, writes in referrers_first(list(deletes.take())):
+            self._batches(model, writes, self.delete_batch, ObjectChangeActionChoices.ACTION_DELETE)
+        for model in self.trees:
+            invalidate_tree_caches(model)
+
+    def _batches(self, model: type[Model], writes: list[PendingWrite], write: BatchWriter, action: str) -> None:
+        if issubclass(model, TreeModel):
+            self.trees.add(model)
+        for start in range(0, len(writes), self.batch_size):
+            batch = writes[start : start + self.batch_size]
+            try:
+                with transaction.atomic(using=router.db_for_write(model)):
+                    write(model, batch)
+            except FLUSH_ERRORS:
+                self._one_by_one(model, batch, write, action)
+
+    def _one_by_one(self, model: type[Model], batch: list[PendingWrite], write: BatchWriter, action: str) -> None:
+        for pending in batch:
+            try:
+                with transaction.atomic(using=router.db_for_write(model)):
+                    write(model, [pending])
+            except FLUSH_ERRORS as error:
+                report_failure(self.adapter, pending, action, error)
+
+    def create_batch(self, model: type[Model], batch: list[PendingWrite]) -> None:
+        """Insert the objects, their many-to-many rows and their change records."""
+        model._base_manager.bulk_create([pending.obj for pending in batch])
+        for pending in batch:
+            pending.obj._state.adding = False
+        self._write_related(model, batch, known_empty=True)
+        self._record(model, batch, ObjectChangeActionChoices.ACTION_CREATE)
+
+    def update_batch(self, model: type[Model], batch: list[PendingWrite]) -> None:
+        """Update the changed columns, the many-to-many rows and write the change records."""
+        by_fields: dict[frozenset[str], list[Model]] = {}
+        for pending in batch:
+            if pending.fields:
+                by_fields.setdefault(pending.fields | refreshed_fields(pending.obj), []).append(pending.obj)
+        for fields, objects in by_fields.items():
+            model._base_manager.bulk_update(objects, sorted(fields))
+        self._write_related(model, batch, known_empty=False)
+        self._record(model, batch, ObjectChangeActionChoices.ACTION_UPDATE)
+
+    def delete_batch(self, model: type[Model], batch: list[PendingWrite]) -> None:
+        """Record, then delete the objects and what cascades from them, as ``Model.delete()`` would."""
+        pks = [pending.obj.pk for pending in batch]
+        objects = list(serializer_queryset(model).filter(pk__in=pks))
+        collector = Collector(using=router.db_for_write(model))
+        collector.collect(objects)
+        for victim_model, victims in collector.data.items():
+            self.recorder.save(self.recorder.build(list(victims), ObjectChangeActionChoices.ACTION_DELETE))
+            forget_attachments(victim_model, [victim.pk for victim in victims])
+        token = change_context_state.set(None)
+        try:
+            collector.delete()
+        finally:
+            change_context_state.reset(token)
+        self.validator.release(model, pks)
+
+    def _write_related(self, model: type[Model], batch: list[PendingWrite], known_empty: bool) -> None:
+        names = {name for pending in batch for name in pending.related}
+        for name in sorted(names):
+            wanted = {pending.obj.pk: pending.related[name] for pending in batch if name in pending.related}
+            ThroughTable.of(model, name).write(wanted, known_empty=known_empty)
+
+    def _record(self, model: type[Model], batch: list[PendingWrite], action: str) -> None:
+        if self.recorder.context is None:
+            return
+        objects = self.recorder.reload(model, [pending.obj.pk for pending in batch])
+        self.recorder.save(self.recorder.build(objects, action))
+
+
+def referrers_first(groups: list[tuple[type[Model], list[PendingWrite]]]) -> list[tuple[type[Model], list]]:
+    """Order groups of deletes so that a model comes before the models its foreign keys point to."""
+    models = [model for model, _ in groups]
+    ordered: list[type[Model]] = []
+
+    def place(model: type[Model], visiting: set[type[Model]]) -> None:
+        if model in ordered or model in visiting:
+            return
+        visiting.add(model)
+        for other in models:
+            if other is not model and any(f.related_model is model for f in other._meta.concrete_fields):
+                place(other, visiting)
+        ordered.append(model)
+
+    for model in models:
+        place(model, set())
+    writes = dict(groups)
+    return [(model, writes[model]) for model in ordered]
+
+
+def refreshed_fields(obj: Model) -> frozenset[str]:
+    """Set and return the fields a ``save()`` would refresh itself (``auto_now`` timestamps, derived columns)."""
+    names = set()
+    for model_field in obj._meta.concrete_fields:
+        if getattr(model_field, "auto_now", False):
+            setattr(obj, model_field.attname, timezone.now())
+            names.add(model_field.name)
+        elif derives_its_value(model_field):
+            model_field.pre_save(obj, False)
+            names.add(model_field.name)
+    return frozenset(names)
+
+
+def derives_its_value(model_field: Field) -> bool:
+    """Whether a field computes its value in ``pre_save()`` (such as the natural ordering of a name)."""
+    own = type(model_field).pre_save is not Field.pre_save
+    return own and not isinstance(model_field, DateField) and not model_field.primary_key
+
+
+def forget_attachments(model: type[Model], pks: Sequence[Any]) -> None:
+    """Delete the contact associations and notes of deleted objects, as Nautobot does when one is deleted."""
+    content_type = ContentType.objects.get_for_model(model)
+    ContactAssociation.objects.filter(associated_object_type=content_type, associated_object_id__in=pks).delete()
+    if hasattr(model, "notes"):
+        Note.objects.filter(assigned_object_type=content_type, assigned_object_id__in=pks).delete()
+
+
+def invalidate_tree_caches(model: type[Model]) -> None:
+    """Drop the cached hierarchy of a tree model (what its ``save()``/``delete()`` and signals drop per object)."""
+    from django.core.cache import cache  # noqa: PLC0415  (the current thread's cache, memoized or not)
+
+    prefix = f"nautobot.{model._meta.concrete_model._meta.label_lower}."
+    cache.delete_pattern(f"{prefix}*.cacheable_descendants_pks*")
+    invalidate_max_depth_cache(sender=model)
+
+
+def report_failure(adapter: Any, pending: PendingWrite, action: str, error: Exception) -> None:
+    """Log an object the database refused at flush time the way diffsync logs a failed object."""
+    message = f"{pending.modelname} {pending.unique_id}: {describe_error(error)}"
+    structlog.get_logger("nautobot_ssot.contrib.bulk").error(
+        message,
+        src=None,
+        dst=adapter,
+        action=action,
+        model=pending.modelname,
+        unique_id=pending.unique_id,
+        diffs={},
+        status="error",
+    )

@@ -1,0 +1,183 @@
+"""BulkWriter: accept validated objects one at a time, write them in batches at the end of the sync.
+
+diffsync calls ``create``/``update``/``delete`` one object at a time. On the bulk path those calls do
+everything that can fail for that object (resolving related objects, ``full_clean()``, custom field validation,
+uniqueness) and then queue it, so a bad object is reported exactly as on the standard path: the call raises
+``ObjectNotCreated``/``ObjectNotUpdated``/``ObjectNotDeleted`` and diffsync logs it as that object's failure.
+``flush()`` (called by the adapter's ``sync_complete``) then writes the queue per model and per batch:
+``bulk_create``/``bulk_update``, many-to-many rows, deletes through one collector, and the ObjectChange records.
+
+Objects are created in the order they were accepted. An object can only refer to another that was accepted
+before it (its lookup found it, in the database or in the queue), so parents are written before their
+children and hierarchical models such as Location stay consistent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Model
+
+from nautobot_ssot.contrib.bulk.cachememo import CacheMemo
+from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder
+from nautobot_ssot.contrib.bulk.flush import Flusher
+from nautobot_ssot.contrib.bulk.pending import PendingIndex, PendingQueue, PendingWrite, RelatedKeys
+from nautobot_ssot.contrib.bulk.support import plan_fallback_reason
+from nautobot_ssot.contrib.bulk.validation import BulkValidator
+from nautobot_ssot.contrib.kinds import ToManyKind
+from nautobot_ssot.contrib.lookups import resolve
+
+if TYPE_CHECKING:
+    from nautobot_ssot.contrib.model import NautobotModel
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 1000
+
+
+@dataclass
+class BulkWriter:
+    """The bulk write path of one target adapter (one run).
+
+    Attributes:
+        adapter: The NautobotAdapter writing.
+        enabled: Whether the adapter's models use the bulk path unless a model says otherwise (``_bulk``).
+        batch_size: Objects per insert, update, delete and change-record batch.
+        validator: Validation state (checked foreign keys, unique values).
+        creates: Objects accepted for creation.
+        updates: Objects accepted for update.
+        deletes: Objects accepted for deletion.
+        loaded: Database objects read when the adapter loaded, per (model name, unique id), for updates and deletes.
+    """
+
+    adapter: Any
+    enabled: bool = False
+    batch_size: int = DEFAULT_BATCH_SIZE
+    validator: BulkValidator = field(default_factory=BulkValidator)
+    creates: PendingQueue = field(default_factory=PendingQueue)
+    updates: PendingQueue = field(default_factory=PendingQueue)
+    deletes: PendingQueue = field(default_factory=PendingQueue)
+    loaded: dict[tuple[str, str], Model] = field(default_factory=dict)
+    memo: CacheMemo = field(default_factory=CacheMemo)
+    _decisions: dict[type, bool] = field(default_factory=dict)
+    _index: PendingIndex = field(default_factory=PendingIndex)
+
+    def accepts(self, model_class: type[NautobotModel]) -> bool:
+        """Whether ``model_class`` is written on the bulk path (says once why not, when it falls back)."""
+        if model_class not in self._decisions:
+            wanted = self.enabled if model_class._bulk is None else model_class._bulk
+            reason = plan_fallback_reason(model_class.field_plan()) if wanted else None
+            if reason:
+                self._say(f"{model_class.__name__} is written through the standard path: {reason}.")
+            self._decisions[model_class] = bool(wanted and not reason)
+        return self._decisions[model_class]
+
+    def remember(self, instance: NautobotModel, database_object: Model) -> None:
+        """Keep the database object a loaded diffsync object came from, for its update or delete."""
+        self.loaded[(instance.get_type(), instance.get_unique_id())] = database_object
+
+    def create(self, model_class: type[NautobotModel], instance: NautobotModel, values: dict[str, Any]) -> None:
+        """Build, validate and queue a new object.
+
+        Raises:
+            ValidationError: The object is not valid.
+            RelatedObjectLookupError: A related object does not exist.
+        """
+        plan = model_class.field_plan()
+        obj = plan.django_model()
+        with self.memo.active():
+            for kind in plan.kinds:
+                if not kind.after_save:
+                    kind.save(obj, values, self.adapter)
+            related = self._related(plan.kinds, values, None)
+            self.validator.validate(obj)
+        self.validator.pending.add(obj.pk)
+        self.creates.add(PendingWrite(obj, instance.get_type(), instance.get_unique_id(), related))
+        self._index.add(obj)
+
+    def update(self, instance: NautobotModel, values: dict[str, Any], changed: dict[str, Any]) -> None:
+        """Apply the changed attributes to the database object, validate it and queue it.
+
+        Raises:
+            ValidationError: The changed object is not valid.
+            RelatedObjectLookupError: A related object does not exist.
+        """
+        obj = self._database_object(instance)
+        kinds = [kind for kind in instance.field_plan().kinds if set(changed) & set(kind.names)]
+        before = snapshot(obj)
+        with self.memo.active():
+            for kind in kinds:
+                if not kind.after_save:
+                    kind.save(obj, values, self.adapter)
+            related = self._related(kinds, values, obj)
+            fields = changed_fields(obj, before)
+            if any(not kind.after_save for kind in kinds):
+                self.validator.validate(obj)
+        self.updates.add(PendingWrite(obj, instance.get_type(), instance.get_unique_id(), related, fields))
+
+    def delete(self, instance: NautobotModel) -> None:
+        """Queue the database object for deletion (protection is checked when the batch is deleted).
+
+        Raises:
+            RelatedObjectLookupError: The object is not in the database.
+        """
+        obj = self._database_object(instance)
+        self.deletes.add(PendingWrite(obj, instance.get_type(), instance.get_unique_id()))
+
+    def find_pending(self, model: type[Model], parameters: dict[str, Any]) -> Model | None:
+        """Return the object pending creation that ``parameters`` name, if exactly one does.
+
+        Raises:
+            MultipleObjectsReturned: More than one does (the model's own exception).
+        """
+        pending = self.creates.by_model.get(model)
+        if not pending:
+            return None
+        matches = self._index.find(model, parameters, (write.obj for write in pending))
+        if len(matches) > 1:
+            raise model.MultipleObjectsReturned(f"{len(matches)} pending {model.__name__} objects match")
+        return matches[0] if matches else None
+
+    def flush(self) -> None:
+        """Write everything queued: creates, then updates, then deletes (children first)."""
+        if not (len(self.creates) or len(self.updates) or len(self.deletes)):
+            return
+        flusher = Flusher(self.validator, ChangeRecorder(self.batch_size), self.batch_size, self.adapter)
+        with self.memo.active():
+            flusher.run(self.creates, self.updates, self.deletes)
+        self._index.clear()
+        self.validator.pending.clear()
+
+    def _database_object(self, instance: NautobotModel) -> Model:
+        obj = self.loaded.pop((instance.get_type(), instance.get_unique_id()), None)
+        return obj if obj is not None else instance.get_from_db()
+
+    def _related(self, kinds: Any, values: dict[str, Any], obj: Model | None) -> RelatedKeys:
+        """Resolve the objects of each to-many field to their primary keys."""
+        related: RelatedKeys = {}
+        for kind in kinds:
+            if isinstance(kind, ToManyKind):
+                items = values[kind.name] or ()
+                related[kind.name] = {resolve(self.adapter, kind.name, item, kind.related_model).pk for item in items}
+        return related
+
+    def _say(self, message: str) -> None:
+        job_logger = getattr(getattr(self.adapter, "job", None), "logger", None)
+        (job_logger or logger).info(message)
+
+
+def snapshot(obj: Model) -> dict[str, Any]:
+    """Return the object's column values (containers copied, as some fields are changed in place)."""
+    values = {}
+    for model_field in obj._meta.concrete_fields:
+        value = getattr(obj, model_field.attname)
+        values[model_field.name] = dict(value) if isinstance(value, dict) else value
+    return values
+
+
+def changed_fields(obj: Model, before: dict[str, Any]) -> frozenset[str]:
+    """Return the names of the fields whose value differs from ``before``."""
+    fields = obj._meta.concrete_fields
+    return frozenset(f.name for f in fields if getattr(obj, f.attname) != before[f.name])

@@ -1,0 +1,211 @@
+"""The bulk write path: the same data synced through both paths gives the same database and change log."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Annotated, Any, Optional
+
+from diffsync.enum import DiffSyncFlags
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from nautobot.apps.testing import TestCase
+from nautobot.dcim.models import Device, Location, LocationType
+from nautobot.extras.choices import CustomFieldTypeChoices, ObjectChangeEventContextChoices
+from nautobot.extras.context_managers import web_request_context
+from nautobot.extras.models import CustomField, ObjectChange, Status, Tag
+from nautobot.tenancy.models import Tenant, TenantGroup
+from nautobot.users.models import User
+
+from nautobot_ssot.contrib import CustomFieldAnnotation, NautobotAdapter, NautobotModel
+from nautobot_ssot.contrib.bulk import model_fallback_reason
+from nautobot_ssot.contrib.typeddicts import TagDict
+from nautobot_ssot.sync.executor import apply_diff
+from tests.contrib.fixtures import content_types, source_for
+
+
+class BulkTenant(NautobotModel):
+    _model = Tenant
+    _modelname = "tenant"
+    _identifiers = ("name",)
+    _attributes = ("tenant_group__name", "description", "tags")
+
+    name: str
+    tenant_group__name: Optional[str] = None
+    description: str = ""
+    tags: list[TagDict] = []
+
+
+class BulkLocation(NautobotModel):
+    _model = Location
+    _modelname = "location"
+    _identifiers = ("name",)
+    _attributes = ("location_type__name", "parent__name", "status__name", "tenant__name", "description", "tags", "code")
+
+    name: str
+    location_type__name: str
+    parent__name: Optional[str] = None
+    status__name: str = "Active"
+    tenant__name: Optional[str] = None
+    description: str = ""
+    tags: list[TagDict] = []
+    code: Annotated[Optional[str], CustomFieldAnnotation(key="site_code")] = None
+
+
+class BulkAdapter(NautobotAdapter):
+    tenant = BulkTenant
+    location = BulkLocation
+    top_level = ("tenant", "location")
+
+
+class DeviceModel(NautobotModel):
+    _model = Device
+    _modelname = "device"
+    _identifiers = ("name",)
+    _bulk = True
+
+    name: str
+
+
+def records(sites: int, changed: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """Two regions with ``sites`` sites each, tenants and tags; ``changed`` edits some and drops others."""
+    tenants = [{"name": f"Tenant {i}", "tenant_group__name": "Customers", "tags": [{"name": "gold"}]} for i in range(3)]
+    locations = [{"name": f"Region {r}", "location_type__name": "Region"} for r in range(2)]
+    for number in range(sites * 2):
+        site = {
+            "name": f"Site {number}",
+            "location_type__name": "Site",
+            "parent__name": f"Region {number % 2}",
+            "tenant__name": f"Tenant {number % 3}",
+            "tags": [{"name": "gold"}, {"name": "silver"}] if number % 2 else [{"name": "silver"}],
+            "code": f"S{number:03}",
+        }
+        locations.append(site)
+    if changed:
+        locations[2].update(description="edited", tags=[{"name": "gold"}], code="NEW", parent__name="Region 1")
+        locations[3].update(status__name="Planned", tenant__name=None, tags=[])
+        del locations[-2:]
+        tenants[0]["description"] = "edited"
+        del tenants[2]
+        for site in locations:
+            if site.get("tenant__name") == "Tenant 2":
+                site["tenant__name"] = "Tenant 1"
+    return {"tenant": tenants, "location": locations}
+
+
+@dataclass(frozen=True)
+class DatabaseState:
+    """What a sync left in the database, by natural identifiers (primary keys differ between two runs)."""
+
+    locations: dict[str, tuple]
+    tenants: dict[str, tuple]
+    changes: dict[tuple[str, str], Counter]
+
+    @classmethod
+    def read(cls) -> DatabaseState:
+        """Read the locations, tenants and change records."""
+        locations = {
+            loc.name: (
+                loc.location_type.name,
+                loc.parent.name if loc.parent else None,
+                loc.status.name,
+                loc.tenant.name if loc.tenant else None,
+                loc.description,
+                loc._custom_field_data,
+                sorted(tag.name for tag in loc.tags.all()),
+            )
+            for loc in Location.objects.filter(location_type__name__in=("Region", "Site"))
+        }
+        tenants = {
+            tenant.name: (tenant.tenant_group.name, tenant.description, sorted(tag.name for tag in tenant.tags.all()))
+            for tenant in Tenant.objects.all()
+        }
+        changes: dict[tuple[str, str], Counter] = {}
+        for record in ObjectChange.objects.filter(user__username="bulk-tester"):
+            key = (record.changed_object_type.model, record.object_repr)
+            changes.setdefault(key, Counter())[record.action] += 1
+        return cls(locations, tenants, changes)
+
+
+def sync(data: dict[str, list[dict[str, Any]]], bulk: bool, user: User) -> Any:
+    """Sync ``data`` into the database through the job's syncer, as a job would (in a job change context)."""
+    with web_request_context(user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
+        target = BulkAdapter(job=None, bulk=bulk)
+        target.load()
+        source = source_for(BulkAdapter, data)
+        diff = source.diff_to(target)
+        return apply_diff(source, target, diff, DiffSyncFlags.CONTINUE_ON_FAILURE)
+
+
+class BulkPathTestCase(TestCase):
+    """The standard and the bulk path, each from the same fresh database state."""
+
+    @classmethod
+    def setUpTestData(cls):
+        region = LocationType.objects.create(name="Region")
+        site = LocationType.objects.create(name="Site", parent=region)
+        for location_type in (region, site):
+            location_type.content_types.set(content_types(Location))
+        Status.objects.get(name="Planned").content_types.add(*content_types(Location))
+        for name in ("gold", "silver"):
+            Tag.objects.create(name=name).content_types.set(content_types(Location, Tenant))
+        TenantGroup.objects.create(name="Customers")
+        field = CustomField.objects.create(key="site_code", label="Site code", type=CustomFieldTypeChoices.TYPE_TEXT)
+        field.content_types.set(content_types(Location))
+        cls.tester = User.objects.create(username="bulk-tester")
+
+    def run_both(self, *steps: dict[str, list[dict[str, Any]]]) -> dict[bool, DatabaseState]:
+        """Apply ``steps`` through each path from the same state; return what each left (then roll it back)."""
+        states = {}
+        for bulk in (False, True):
+            savepoint = transaction.savepoint()
+            for data in steps:
+                syncer = sync(data, bulk, self.tester)
+                self.assertEqual(syncer.failed, 0)
+            states[bulk] = DatabaseState.read()
+            transaction.savepoint_rollback(savepoint)
+        return states
+
+    def assert_same(self, states: dict[bool, DatabaseState]) -> None:
+        standard, bulk = states[False], states[True]
+        self.assertEqual(standard.locations, bulk.locations)
+        self.assertEqual(standard.tenants, bulk.tenants)
+        self.assertEqual(standard.changes, bulk.changes)
+
+    def test_create_gives_the_same_objects_and_change_records(self):
+        states = self.run_both(records(5))
+        self.assertEqual(len(states[True].locations), 12)
+        self.assertEqual(states[True].changes[("location", "Site 3")], Counter(create=1))
+        self.assert_same(states)
+
+    def test_update_and_delete_give_the_same_objects_and_change_records(self):
+        states = self.run_both(records(5), records(5, changed=True))
+        self.assertEqual(states[True].locations["Site 0"][1], "Region 1")
+        self.assertNotIn("Tenant 2", states[True].tenants)
+        self.assertEqual(states[True].changes[("tenant", "Tenant 2")], Counter(create=1, delete=1))
+        self.assert_same(states)
+
+    def test_invalid_objects_fail_alone_with_the_standard_message(self):
+        data = records(1)
+        data["location"].append({"name": "Orphan", "location_type__name": "Site"})
+        data["location"].append({"name": "Nowhere", "location_type__name": "Planet"})
+        messages = {}
+        for bulk in (False, True):
+            with transaction.atomic():
+                syncer = sync(data, bulk, self.tester)
+                messages[bulk] = syncer.failed, sorted(Location.objects.values_list("name", flat=True))
+                transaction.set_rollback(True)
+        self.assertEqual(messages[False], messages[True])
+        self.assertEqual(messages[True][0], 2)
+        self.assertNotIn("Orphan", messages[True][1])
+
+    def test_models_with_their_own_save_fall_back(self):
+        self.assertIn("Device.save()", model_fallback_reason(Device))
+        self.assertIsNone(model_fallback_reason(Location))
+        adapter = NautobotAdapter(job=None, bulk=True)
+        with self.assertLogs("nautobot_ssot.contrib.bulk.writer", "INFO") as logs:
+            self.assertFalse(adapter.bulk_writer.accepts(DeviceModel))
+            self.assertFalse(adapter.bulk_writer.accepts(DeviceModel))
+        self.assertEqual(len(logs.output), 1)
+        self.assertIn("standard path", logs.output[0])
+        self.assertEqual(ContentType.objects.get_for_model(Device).model, "device")
