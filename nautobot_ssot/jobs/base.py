@@ -118,6 +118,7 @@ class DataSyncBaseJob(Job):
     max_delete_percent = IntegerVar(
         description="Refuse the sync if it would delete more than this share (percent) of the target's objects; "
         "100 turns the check off.",
+        required=False,
         default=DEFAULT_MAX_DELETE_PERCENT,
         min_value=0,
         max_value=100,
