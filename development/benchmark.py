@@ -1,0 +1,157 @@
+"""Benchmark the contrib write paths: the standard path, the bulk path, and the floor, side by side.
+
+Run it with ``invoke benchmark`` (or ``python development/benchmark.py --sites 5000``). It works in a database of
+its own, ``ssot_benchmark`` on the configured server, created from the test template database
+(``nautobot_ssot_test_template``, or ``nautobot`` when there is none) and migrated; ``--database`` names
+another one. Nothing is written to the development database.
+
+A synthetic source holds N sites as Locations under regions (a LocationType with a parent type), tenants in a
+tenant group, tags and a custom field. Four phases run for each path, from an empty target:
+
+- create: every object is new;
+- no-op: the same data again (load both sides and diff; nothing to write);
+- update: 10% of the sites changed (description, custom field, tags);
+- delete: 10% of the sites removed.
+
+The standard and bulk paths run the way a job runs them: source and target adapters, the diff, and the job's
+syncer (``nautobot_ssot.sync.executor.apply_diff``) inside a job change context, so change records are written.
+The floor writes the same rows with plain ``bulk_create``/``bulk_update``/queryset ``delete()``, without
+validation or change records, and for the no-op phase reads the same rows with plain ``values_list`` queries.
+All three run in one process, one after the other, so the ratios between them hold on a busy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+TEMPLATES = ("nautobot_ssot_test_template", "nautobot")
+PHASES = ("create", "no-op", "update", "delete")
+PATHS = ("standard", "bulk", "floor")
+
+
+@dataclass
+class Measure:
+    """What one phase of one path cost.
+
+    Attributes:
+        seconds: Wall-clock time.
+        objects: Objects the phase wrote (or, for the no-op phase, read).
+        queries: Database queries.
+        peak_mb: Peak resident memory above the level at the start of the phase, in MiB.
+    """
+
+    seconds: float
+    objects: int
+    queries: int
+    peak_mb: float
+
+    @property
+    def rate(self) -> float:
+        """Objects per second."""
+        return self.objects / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class MemoryWatch:
+    """Samples the resident memory of this process in a thread and keeps the peak.
+
+    Attributes:
+        start: Resident memory when watching began, in bytes.
+        peak: Highest resident memory seen, in bytes.
+    """
+
+    start: int = 0
+    peak: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    @contextmanager
+    def watching(self) -> Iterator[MemoryWatch]:
+        """Sample every 5 ms inside the block."""
+        import psutil  # noqa: PLC0415  (a development dependency, imported once Django is set up)
+
+        process = psutil.Process()
+        self.start = self.peak = process.memory_info().rss
+
+        def sample() -> None:
+            while not self._stop.wait(0.005):
+                self.peak = max(self.peak, process.memory_info().rss)
+
+        thread = threading.Thread(target=sample, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._stop.set()
+            thread.join()
+            self.peak = max(self.peak, process.memory_info().rss)
+
+
+def prepare_database(name: str, fresh: bool) -> None:
+    """Create the benchmark database from a template on the configured server (unless it exists) and use it."""
+    import psycopg2  # noqa: PLC0415
+
+    settings = {
+        "host": os.getenv("NAUTOBOT_DB_HOST", "127.0.0.1"),
+        "port": os.getenv("NAUTOBOT_DB_PORT", "5432"),
+        "user": os.getenv("NAUTOBOT_DB_USER", "postgres"),
+        "password": os.getenv("NAUTOBOT_DB_PASSWORD", ""),
+    }
+    connection = psycopg2.connect(dbname="postgres", **settings)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database")
+        existing = {row[0] for row in cursor.fetchall()}
+        if fresh and name in existing:
+            cursor.execute(f'DROP DATABASE "{name}"')
+            existing.discard(name)
+        if name not in existing:
+            template = next(template for template in TEMPLATES if template in existing)
+            print(f"Creating database {name} from {template}...")
+            cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    connection.close()
+    os.environ["NAUTOBOT_DB_NAME"] = name
+
+
+def setup_django() -> None:
+    """Set up Nautobot with the development configuration and migrate the benchmark database."""
+    os.environ.setdefault("NAUTOBOT_CONFIG", str(REPOSITORY / "development" / "nautobot_config.py"))
+    os.environ.setdefault("NAUTOBOT_DEBUG", "False")
+    sys.path.insert(0, str(REPOSITORY))
+    import nautobot  # noqa: PLC0415
+
+    nautobot.setup(os.environ["NAUTOBOT_CONFIG"])
+    from django.core.management import call_command  # noqa: PLC0415
+
+    call_command("migrate", verbosity=0)
+    import structlog  # noqa: PLC0415
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
+def main() -> None:
+    """Parse the options, prepare the database and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", type=int, default=5000, help="number of sites (default 5000)")
+    parser.add_argument("--paths", default=",".join(PATHS), help="comma-separated paths to run")
+    parser.add_argument("--database", default="ssot_benchmark", help="database to run in (created if missing)")
+    parser.add_argument("--fresh", action="store_true", help="drop and recreate the database first")
+    options = parser.parse_args()
+    prepare_database(options.database, options.fresh)
+    setup_django()
+    from benchmark_sync import run  # noqa: PLC0415  (needs Django set up)
+
+    run(options.sites, [path for path in options.paths.split(",") if path])
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    main()

@@ -1,0 +1,244 @@
+"""The synthetic data set, the contrib models and the three write paths of ``benchmark.py`` (needs Django set up)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any, Optional
+
+from benchmark import PHASES, Measure, MemoryWatch
+from diffsync import Adapter
+from diffsync.enum import DiffSyncFlags
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, reset_queries
+from nautobot.dcim.models import Location, LocationType
+from nautobot.extras.choices import CustomFieldTypeChoices
+from nautobot.extras.context_managers import JobChangeContext, change_logging
+from nautobot.extras.models import CustomField, ObjectChange, Tag
+from nautobot.tenancy.models import Tenant, TenantGroup
+from nautobot.users.models import User
+
+from nautobot_ssot.contrib import CustomFieldAnnotation, NautobotAdapter, NautobotModel
+from nautobot_ssot.contrib.typeddicts import TagDict
+from nautobot_ssot.sync.executor import apply_diff
+
+PREFIX = "bench"
+TAGS = (f"{PREFIX}-gold", f"{PREFIX}-silver", f"{PREFIX}-bronze")
+Records = dict[str, list[dict[str, Any]]]
+
+
+class BenchTenant(NautobotModel):
+    """A tenant of the benchmark."""
+
+    _model = Tenant
+    _modelname = "tenant"
+    _identifiers = ("name",)
+    _attributes = ("tenant_group__name", "tags")
+
+    name: str
+    tenant_group__name: Optional[str] = None
+    tags: list[TagDict] = []
+
+    @classmethod
+    def get_queryset(cls):
+        """Only the benchmark's tenants."""
+        return Tenant.objects.filter(name__startswith=PREFIX)
+
+
+class BenchLocation(NautobotModel):
+    """A region or site of the benchmark."""
+
+    _model = Location
+    _modelname = "location"
+    _identifiers = ("name",)
+    _attributes = ("location_type__name", "parent__name", "status__name", "tenant__name", "description", "tags", "code")
+
+    name: str
+    location_type__name: str
+    parent__name: Optional[str] = None
+    status__name: str = "Active"
+    tenant__name: Optional[str] = None
+    description: str = ""
+    tags: list[TagDict] = []
+    code: Annotated[Optional[str], CustomFieldAnnotation(key=f"{PREFIX}_code")] = None
+
+    @classmethod
+    def get_queryset(cls):
+        """Only the benchmark's locations."""
+        return Location.objects.filter(location_type__name__startswith=PREFIX)
+
+
+class BenchAdapter(NautobotAdapter):
+    """The Nautobot side."""
+
+    tenant = BenchTenant
+    location = BenchLocation
+    top_level = ("tenant", "location")
+
+
+class BenchSource(Adapter):
+    """The synthetic source."""
+
+    tenant = BenchTenant
+    location = BenchLocation
+    top_level = ("tenant", "location")
+
+
+def records(sites: int, phase: str) -> Records:
+    """Return the source data of a phase: regions, sites and tenants; later phases change and remove sites."""
+    regions, tenants = max(1, sites // 100), max(1, sites // 10)
+    data: Records = {
+        "tenant": [
+            {"name": f"{PREFIX}-tenant-{i}", "tenant_group__name": f"{PREFIX}-customers", "tags": [{"name": TAGS[0]}]}
+            for i in range(tenants)
+        ],
+        "location": [
+            {"name": f"{PREFIX}-region-{r}", "location_type__name": f"{PREFIX}-region"} for r in range(regions)
+        ],
+    }
+    for number in range(sites):
+        if phase == "delete" and number % 10 == 5:
+            continue
+        changed = phase in ("update", "delete") and number % 10 == 0
+        site = {
+            "name": f"{PREFIX}-site-{number}",
+            "location_type__name": f"{PREFIX}-site",
+            "parent__name": f"{PREFIX}-region-{number % regions}",
+            "tenant__name": f"{PREFIX}-tenant-{number % tenants}",
+            "description": "changed" if changed else f"site {number}",
+            "tags": [{"name": TAGS[2]}] if changed else [{"name": TAGS[number % 2]}],
+            "code": f"C{number}-new" if changed else f"C{number}",
+        }
+        data["location"].append(site)
+    return data
+
+
+def make_fixtures() -> User:
+    """Create the location types, tenant group, tags, custom field and user the data refers to."""
+    location_ct = ContentType.objects.get_for_model(Location)
+    region, _ = LocationType.objects.get_or_create(name=f"{PREFIX}-region")
+    site, _ = LocationType.objects.get_or_create(name=f"{PREFIX}-site", defaults={"parent": region})
+    for location_type in (region, site):
+        location_type.content_types.add(location_ct)
+    TenantGroup.objects.get_or_create(name=f"{PREFIX}-customers")
+    for name in TAGS:
+        tag, _ = Tag.objects.get_or_create(name=name)
+        tag.content_types.add(location_ct, ContentType.objects.get_for_model(Tenant))
+    custom_field, _ = CustomField.objects.get_or_create(
+        key=f"{PREFIX}_code", defaults={"label": "Bench code", "type": CustomFieldTypeChoices.TYPE_TEXT}
+    )
+    custom_field.content_types.add(location_ct)
+    return User.objects.get_or_create(username=f"{PREFIX}-user")[0]
+
+
+def clean_up() -> None:
+    """Remove every benchmark object and change record (not measured)."""
+    sites = Location.objects.filter(location_type__name=f"{PREFIX}-site")
+    sites.delete()
+    Location.objects.filter(location_type__name=f"{PREFIX}-region").delete()
+    Tenant.objects.filter(name__startswith=PREFIX).delete()
+    ObjectChange.objects.filter(user_name=f"{PREFIX}-user").delete()
+
+
+@dataclass
+class QueryCounter:
+    """Counts the queries run through the default connection.
+
+    Attributes:
+        count: Queries so far.
+    """
+
+    count: int = 0
+
+    def __call__(self, execute: Callable, sql: str, params: Any, many: bool, context: Any) -> Any:
+        """Count one query and run it."""
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+@contextmanager
+def measured(objects: int) -> Iterator[list[Measure]]:
+    """Measure the block; the Measure is appended to the yielded list when it ends."""
+    result: list[Measure] = []
+    counter = QueryCounter()
+    watch = MemoryWatch()
+    reset_queries()
+    with watch.watching(), connection.execute_wrapper(counter):
+        start = time.perf_counter()
+        yield result
+        seconds = time.perf_counter() - start
+    result.append(Measure(seconds, objects, counter.count, (watch.peak - watch.start) / 2**20))
+
+
+def phase_size(sites: int, phase: str) -> int:
+    """Objects a phase writes (or, for the no-op phase, reads)."""
+    regions, tenants = max(1, sites // 100), max(1, sites // 10)
+    if phase in ("create", "no-op"):
+        return sites + regions + tenants
+    return len(range(0, sites, 10)) if phase == "update" else len(range(5, sites, 10))
+
+
+def sync_phase(data: Records, bulk: bool, user: User) -> int:
+    """Load both sides, diff and apply as a job does; return the number of objects that failed.
+
+    Changes are logged in a job change context. The webhooks and job hooks Nautobot dispatches for each change
+    record when a job ends (the same work for both paths) are not part of the measure.
+    """
+    with change_logging(JobChangeContext(user=user)):
+        source = BenchSource()
+        for modelname, rows in data.items():
+            model_class = getattr(source, modelname)
+            for row in rows:
+                source.add(model_class(**row))
+        target = BenchAdapter(job=None, bulk=bulk)
+        target.load()
+        diff = source.diff_to(target, flags=DiffSyncFlags.CONTINUE_ON_FAILURE)
+        return apply_diff(source, target, diff, DiffSyncFlags.CONTINUE_ON_FAILURE).failed
+
+
+def run_sync_path(sites: int, bulk: bool, user: User) -> dict[str, Measure]:
+    """Run the four phases through the standard (bulk=False) or the bulk path."""
+    results = {}
+    for phase in PHASES:
+        data = records(sites, "create" if phase == "no-op" else phase)
+        with measured(phase_size(sites, phase)) as result:
+            failed = sync_phase(data, bulk, user)
+        if failed:
+            print(f"  warning: {failed} objects failed in {phase}")
+        results[phase] = result[0]
+    return results
+
+
+def run(sites: int, paths: list[str]) -> None:
+    """Run the chosen paths and print the table."""
+    from benchmark_floor import run_floor  # noqa: PLC0415
+
+    user = make_fixtures()
+    clean_up()
+    table: dict[str, dict[str, Measure]] = {}
+    for path in paths:
+        print(f"Running the {path} path with {sites} sites...", flush=True)
+        if path == "floor":
+            table[path] = run_floor(sites, records)
+        else:
+            table[path] = run_sync_path(sites, path == "bulk", user)
+        clean_up()
+    print_table(sites, table)
+
+
+def print_table(sites: int, table: dict[str, dict[str, Measure]]) -> None:
+    """Print one row per phase and path, and the ratios the performance page quotes."""
+    print(f"\nN = {sites} sites")
+    print(f"{'phase':<8} {'path':<9} {'objects':>8} {'seconds':>9} {'objects/s':>10} {'queries':>8} {'peak MiB':>9}")
+    for phase in PHASES:
+        for path, results in table.items():
+            m = results[phase]
+            figures = f"{m.objects:>8} {m.seconds:>9.2f} {m.rate:>10.0f} {m.queries:>8} {m.peak_mb:>9.1f}"
+            print(f"{phase:<8} {path:<9} {figures}")
+    if {"standard", "bulk", "floor"} <= set(table):
+        print("\nratios (objects/s): bulk/standard, floor/bulk")
+        for phase in PHASES:
+            standard, bulk, floor = (table[path][phase].rate for path in ("standard", "bulk", "floor"))
+            print(f"{phase:<8} {bulk / standard:>8.1f}x {floor / bulk:>8.1f}x")
