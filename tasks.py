@@ -521,6 +521,21 @@ def _gate_steps(c: Context, failfast: bool) -> list[tuple[str, Callable[[], bool
     ]
 
 
+@task(
+    help={
+        "sites": "Number of synthetic sites (default 5000).",
+        "paths": "Comma-separated paths to run: standard, bulk, floor (default all three).",
+    }
+)
+def benchmark(c: Context, sites: int = 5000, paths: str = "standard,bulk,floor") -> None:
+    """Benchmark the standard and bulk write paths against the floor (see docs/dev/performance.md)."""
+    _prepare(c)
+    with _services_for_task():
+        script = str(DEVELOPMENT / "benchmark.py")
+        if not _run(c, [sys.executable, script, "--sites", str(sites), "--paths", paths], warn=True):
+            raise Exit("The benchmark failed.", 1)
+
+
 @task(help={"failfast": "Stop at the first failing step (and the first failing test)."})
 def tests(c: Context, failfast: bool = False) -> None:
     """Run the whole gate: ruff, migrations check, strict docs build, unit tests."""
@@ -553,5 +568,6 @@ ns = Collection(
     docs,
     unittest,
     tests,
+    benchmark,
 )
 ns.configure({"nautobot_ssot": DEFAULTS})

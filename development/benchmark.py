@@ -96,18 +96,15 @@ class MemoryWatch:
 
 
 def prepare_database(name: str, fresh: bool) -> None:
-    """Create the benchmark database from a template on the configured server (unless it exists) and use it."""
+    """Create the benchmark database from a template on the configured server (unless it exists), then use it."""
     import psycopg2  # noqa: PLC0415
+    from django.db import connection  # noqa: PLC0415
 
-    settings = {
-        "host": os.getenv("NAUTOBOT_DB_HOST", "127.0.0.1"),
-        "port": os.getenv("NAUTOBOT_DB_PORT", "5432"),
-        "user": os.getenv("NAUTOBOT_DB_USER", "postgres"),
-        "password": os.getenv("NAUTOBOT_DB_PASSWORD", ""),
-    }
-    connection = psycopg2.connect(dbname="postgres", **settings)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
+    config = connection.settings_dict
+    server = {"host": config["HOST"], "port": config["PORT"], "user": config["USER"], "password": config["PASSWORD"]}
+    admin = psycopg2.connect(dbname="postgres", **{key: value for key, value in server.items() if value})
+    admin.autocommit = True
+    with admin.cursor() as cursor:
         cursor.execute("SELECT datname FROM pg_database")
         existing = {row[0] for row in cursor.fetchall()}
         if fresh and name in existing:
@@ -117,18 +114,20 @@ def prepare_database(name: str, fresh: bool) -> None:
             template = next(template for template in TEMPLATES if template in existing)
             print(f"Creating database {name} from {template}...")
             cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    admin.close()
     connection.close()
-    os.environ["NAUTOBOT_DB_NAME"] = name
+    config["NAME"] = name
 
 
-def setup_django() -> None:
-    """Set up Nautobot with the development configuration and migrate the benchmark database."""
+def setup_django(database: str, fresh: bool) -> None:
+    """Set up Nautobot with the development configuration, then create, use and migrate the benchmark database."""
     os.environ.setdefault("NAUTOBOT_CONFIG", str(REPOSITORY / "development" / "nautobot_config.py"))
     os.environ.setdefault("NAUTOBOT_DEBUG", "False")
     sys.path.insert(0, str(REPOSITORY))
     import nautobot  # noqa: PLC0415
 
     nautobot.setup(os.environ["NAUTOBOT_CONFIG"])
+    prepare_database(database, fresh)
     from django.core.management import call_command  # noqa: PLC0415
 
     call_command("migrate", verbosity=0)
@@ -145,8 +144,7 @@ def main() -> None:
     parser.add_argument("--database", default="ssot_benchmark", help="database to run in (created if missing)")
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the database first")
     options = parser.parse_args()
-    prepare_database(options.database, options.fresh)
-    setup_django()
+    setup_django(options.database, options.fresh)
     from benchmark_sync import run  # noqa: PLC0415  (needs Django set up)
 
     run(options.sites, [path for path in options.paths.split(",") if path])
