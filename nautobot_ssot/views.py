@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber, TruncDate
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.generic import View
 from django_tables2 import RequestConfig
 from nautobot.apps.templatetags import hyperlinked_object, placeholder
 from nautobot.apps.ui import (
+    Button,
     DataTablePanel,
     DistinctViewTab,
     EChartsBase,
@@ -48,6 +49,8 @@ from nautobot_ssot import filters, forms, tables
 from nautobot_ssot.api import serializers
 from nautobot_ssot.jobs import DataSource, DataTarget, get_data_jobs
 from nautobot_ssot.models import PHASES, Sync, SyncDiffRecord, SyncLogEntry
+from nautobot_ssot.sync.plan import plan_apply_url
+from nautobot_ssot.sync.report import failures_csv, failures_csv_filename
 from nautobot_ssot.templatetags.ssot_tags import (
     format_bytes,
     format_duration,
@@ -135,6 +138,19 @@ def summary_data(sync: Sync) -> dict:
     return data
 
 
+class ApplyPlanButton(Button):
+    """Link to the job's run form, filled in to apply this dry run's plan (shown for dry runs only)."""
+
+    def should_render(self, context):
+        """Only for a dry run with a job."""
+        sync = context.get("object")
+        return bool(super().should_render(context) and sync and sync.dry_run and plan_apply_url(sync))
+
+    def get_link(self, context):
+        """The job's run form with this plan's input."""
+        return plan_apply_url(context["object"])
+
+
 class SyncUIViewSet(ObjectDetailViewMixin, ObjectListViewMixin, ObjectDestroyViewMixin, ObjectBulkDestroyViewMixin):
     """Sync history (list), sync detail with diff, logs and job result tabs, and deletion."""
 
@@ -146,6 +162,18 @@ class SyncUIViewSet(ObjectDetailViewMixin, ObjectListViewMixin, ObjectDestroyVie
     action_buttons = ("export",)
 
     object_detail_content = ObjectDetailContent(
+        extra_buttons=(
+            Button(
+                weight=100,
+                label="Failures CSV",
+                icon="mdi-download",
+                link_name="plugins:nautobot_ssot:sync_failures",
+                required_permissions=["nautobot_ssot.view_synclogentry"],
+            ),
+            ApplyPlanButton(
+                weight=200, label="Apply this plan", icon="mdi-play", required_permissions=["extras.run_job"]
+            ),
+        ),
         panels=(
             SyncFieldsPanel(
                 section=SectionChoices.LEFT_HALF,
@@ -281,6 +309,20 @@ class SyncUIViewSet(ObjectDetailViewMixin, ObjectListViewMixin, ObjectDestroyVie
     def jobresult(self, request, *args, **kwargs):
         """The job result of the sync and its job log."""
         return Response({})
+
+    @action(
+        detail=True,
+        url_path="failures.csv",
+        url_name="failures",
+        custom_view_base_action="view",
+        custom_view_additional_permissions=["nautobot_ssot.view_synclogentry"],
+    )
+    def failures(self, request, *args, **kwargs):
+        """Download the sync's failed records as CSV."""
+        sync = self.get_object()
+        response = HttpResponse(failures_csv(sync), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{failures_csv_filename(sync)}"'
+        return response
 
 
 DIFF_FILTER_PARAMS = ("q", "action", "model_name")

@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import pydantic
 from diffsync import Adapter, DiffSyncModel
 from diffsync.diff import Diff, DiffElement
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from nautobot.extras.models import Job as JobModel
 from nautobot.extras.models import JobResult
 
@@ -154,3 +156,12 @@ def enqueue_plan_apply(plan: Sync, user: Any, **enqueue_options: Any) -> JobResu
     if not JobModel.objects.restrict(user, "run").filter(pk=job_model.pk).exists():
         raise PermissionDenied(f"You may not run the job {job_model}.")
     return JobResult.enqueue_job(job_model, user, job_kwargs=plan_job_kwargs(plan), **enqueue_options)
+
+
+def plan_apply_url(plan: Sync) -> str | None:
+    """URL of the plan's job run form, filled in with the plan's input to apply ``plan`` (None without a job)."""
+    job_model = plan.job_result.job_model if plan.job_result else None
+    if job_model is None:
+        return None
+    query = {"kwargs_from_job_result": plan.job_result.pk, "apply_plan": plan.pk, "dryrun": False}
+    return f"{reverse('extras:job_run', kwargs={'pk': job_model.pk})}?{urlencode({**query, 'validate_dry_run': False})}"
