@@ -1,12 +1,18 @@
 """REST API views: syncs (read and delete) and log entries (read only)."""
 
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 from nautobot.apps.api import BulkDestroyModelMixin, ReadOnlyModelViewSet
 from nautobot.apps.utils import normalize_querydict
-from rest_framework import mixins
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 
 from nautobot_ssot.api import serializers
 from nautobot_ssot.filters import SyncFilterSet, SyncLogEntryFilterSet
 from nautobot_ssot.models import Sync, SyncLogEntry
+from nautobot_ssot.sync.plan import PlanError, enqueue_plan_apply
 
 
 class SyncViewSet(mixins.DestroyModelMixin, BulkDestroyModelMixin, ReadOnlyModelViewSet):
@@ -23,6 +29,18 @@ class SyncViewSet(mixins.DestroyModelMixin, BulkDestroyModelMixin, ReadOnlyModel
         if self.request.method == "GET" and "diff" not in (include if isinstance(include, list) else [include]):
             queryset = queryset.defer("diff")
         return queryset
+
+    @action(detail=True, methods=["post"], url_path="apply-plan", permission_classes=[IsAuthenticated])
+    def apply_plan(self, request, pk=None):
+        """Enqueue a run applying this dry run's plan (needs view on the sync and run on its job)."""
+        plan = get_object_or_404(Sync.objects.restrict(request.user, "view"), pk=pk)
+        try:
+            job_result = enqueue_plan_apply(plan, request.user)
+        except PlanError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        except PermissionDenied as error:
+            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
+        return Response({"job_result": str(job_result.pk)}, status=status.HTTP_201_CREATED)
 
 
 class SyncLogEntryViewSet(ReadOnlyModelViewSet):
