@@ -175,3 +175,33 @@ class FaultInjectionTestCase(TransactionTestCase):
         self.assertEqual(Tenant.objects.get(name="sf-old").description, "new")
         self.assertEqual(Tenant.objects.filter(name__startswith="sf-t").count(), 5)
         self.assertEqual(len(failures(sync_of(result))), 7)
+
+
+class BulkPathTestCase(TransactionTestCase):
+    """The same guarantees when the target adapter writes on contrib's bulk path."""
+
+    def setUp(self):
+        super().setUp()
+        Tenant.objects.create(name="sf-old", description="old")
+        self.good = [f"sf-b{index:02}" for index in range(10)]
+        self.input = records(tenants=[*self.good, {"name": "sf-bad", "description": TOO_LONG}, "sf-old"])
+
+    def test_validated_dry_run_on_the_bulk_path_leaves_no_trace(self):
+        before = snapshot()
+        result = run_safety_job(dryrun=True, validate_dry_run=True, bulk=True, records=self.input)
+        self.assertEqual(snapshot(), before)
+        sync = sync_of(result)
+        self.assertTrue(sync.rolled_back)
+        self.assertEqual({uid for _, uid, _ in failures(sync)}, {"sf-bad"})
+
+    def test_all_or_nothing_on_the_bulk_path_writes_nothing(self):
+        before = snapshot()
+        result = run_safety_job(all_or_nothing=True, bulk=True, records=self.input)
+        self.assertEqual(result.status, JobResultStatusChoices.STATUS_FAILURE)
+        self.assertEqual(snapshot(), before)
+
+    def test_per_object_on_the_bulk_path_writes_the_good_ones(self):
+        result = run_safety_job(bulk=True, records=self.input)
+        self.assertEqual(result.status, JobResultStatusChoices.STATUS_FAILURE)
+        self.assertEqual(Tenant.objects.filter(name__in=self.good).count(), len(self.good))
+        self.assertEqual({uid for _, uid, _ in failures(sync_of(result))}, {"sf-bad"})
