@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated, Any, Optional
 
 from diffsync.enum import DiffSyncFlags
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from nautobot.apps.testing import TestCase
+from nautobot.core.models.utils import serialize_object, serialize_object_v2
 from nautobot.dcim.models import Device, Location, LocationType
 from nautobot.extras.choices import CustomFieldTypeChoices, ObjectChangeEventContextChoices
 from nautobot.extras.context_managers import web_request_context
@@ -19,6 +22,7 @@ from nautobot.users.models import User
 
 from nautobot_ssot.contrib import CustomFieldAnnotation, NautobotAdapter, NautobotModel
 from nautobot_ssot.contrib.bulk import model_fallback_reason
+from nautobot_ssot.contrib.bulk.validation import BulkValidator
 from nautobot_ssot.contrib.typeddicts import TagDict
 from nautobot_ssot.sync.executor import apply_diff
 from tests.contrib.fixtures import content_types, source_for
@@ -178,6 +182,18 @@ class BulkPathTestCase(TestCase):
         self.assertEqual(states[True].changes[("location", "Site 3")], Counter(create=1))
         self.assert_same(states)
 
+    def test_change_records_hold_what_nautobot_would_serialize(self):
+        sync(records(2), True, self.tester)
+        for name in ("Region 1", "Site 3"):
+            location = Location.objects.get(name=name)
+            record = ObjectChange.objects.get(changed_object_id=location.pk)
+            self.assertEqual(record.action, "create")
+            self.assertEqual(record.user_name, "bulk-tester")
+            self.assertEqual(record.change_context, ObjectChangeEventContextChoices.CONTEXT_JOB)
+            self.assertEqual(record.object_repr, str(location))
+            self.assertEqual(record.object_data, serialize_object(location))
+            self.assertEqual(record.object_data_v2, json.loads(json.dumps(serialize_object_v2(location), default=str)))
+
     def test_update_and_delete_give_the_same_objects_and_change_records(self):
         states = self.run_both(records(5), records(5, changed=True))
         self.assertEqual(states[True].locations["Site 0"][1], "Region 1")
@@ -198,6 +214,18 @@ class BulkPathTestCase(TestCase):
         self.assertEqual(messages[False], messages[True])
         self.assertEqual(messages[True][0], 2)
         self.assertNotIn("Orphan", messages[True][1])
+
+    def test_uniqueness_is_checked_against_the_database_and_the_queue(self):
+        Tenant.objects.create(name="Taken")
+        validator = BulkValidator()
+        with self.assertRaises(ValidationError) as caught:
+            validator.validate(Tenant(name="Taken"))
+        with self.assertRaises(ValidationError) as expected:
+            Tenant(name="Taken").full_clean()
+        self.assertEqual(caught.exception.message_dict["name"], expected.exception.message_dict["name"])
+        validator.validate(Tenant(name="New"))
+        with self.assertRaises(ValidationError):
+            validator.validate(Tenant(name="New"))
 
     def test_models_with_their_own_save_fall_back(self):
         self.assertIn("Device.save()", model_fallback_reason(Device))

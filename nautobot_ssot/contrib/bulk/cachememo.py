@@ -1,11 +1,10 @@
 """An in-process memo over Django's default cache for the duration of a bulk write.
 
 Validating and serializing one object reads the same few cache keys (custom field definitions, data validation
-rules, natural key settings, absent keys) from Redis every time: a network round trip per key per object,
-which costs more
-than writing the object. Inside ``CacheMemo.active()`` a key read once is answered from memory; anything written
-or deleted through the cache in the meantime updates or drops the memo, so the values seen are the ones the
-cache holds. Only the current thread's cache object is touched, and only while the block runs.
+rules, natural key settings, absent keys) from Redis every time: a network round trip per key per object, which
+costs more than writing the object. Inside ``CacheMemo.active()`` a key read once is answered from memory;
+anything written or deleted through the cache in the meantime updates or drops the memo, so the values seen are
+the ones the cache holds. Only the current thread's cache object is touched, and only while the block runs.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ record instead of adding a second one, as Nautobot does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from nautobot.extras.constants import CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL, CHANG
 from nautobot.extras.models import ObjectChange
 from nautobot.extras.models.change_logging import ChangeLoggedModel
 from nautobot.extras.signals import change_context_state
+from rest_framework.serializers import ListSerializer, Serializer
 from taggit.managers import TaggableManager
 
 SERIALIZER_CONTEXT = {"request": None, "depth": 1, "exclude_m2m": False}
@@ -106,7 +107,36 @@ def serialize_v2(objects: Sequence[Model]) -> list[Any]:
         serializer_class = get_serializer_for_model(type(objects[0]))
     except SerializerNotFound:
         return [serialize_object(obj) for obj in objects]
-    return list(serializer_class(objects, many=True, context=dict(SERIALIZER_CONTEXT)).data)
+    serializer = serializer_class(objects, many=True, context=dict(SERIALIZER_CONTEXT))
+    memoize_nested(serializer.child)
+    return list(serializer.data)
+
+
+def memoize_nested(serializer: Serializer) -> None:
+    """Serialize each related object once per batch: the nested serializers remember their output per object.
+
+    Thousands of sites share a few regions, tenants, statuses and tags; their nested representation (depth 1)
+    depends on the related object alone.
+    """
+    for field in serializer.fields.values():
+        nested = field.child if isinstance(field, ListSerializer) else field
+        if isinstance(nested, Serializer) and not isinstance(nested, ListSerializer):
+            nested.to_representation = remembered(nested.to_representation)
+
+
+def remembered(represent: Callable[[Model], Any]) -> Callable[[Model], Any]:
+    """Return ``represent`` remembering its result per primary key."""
+    results: dict[Any, Any] = {}
+
+    def representation(instance: Model) -> Any:
+        key = getattr(instance, "pk", None)
+        if key is None:
+            return represent(instance)
+        if key not in results:
+            results[key] = represent(instance)
+        return results[key]
+
+    return representation
 
 
 def plain_record(obj: Model, action: str, data_v2: Any) -> ObjectChange:
