@@ -40,6 +40,7 @@ BACKGROUND = ("web", "worker", "beat")
 APP_LABEL = "nautobot_ssot"
 
 sys.path.insert(0, str(DEVELOPMENT))
+import remote  # noqa: E402  (development/remote.py: the demo's remote Nautobot)
 import services  # noqa: E402  (development/services.py; stdlib-only at import time)
 
 DEFAULTS = {
@@ -56,6 +57,8 @@ DEFAULTS = {
     "docs_address": "127.0.0.1:8001",
     "test_label": "tests",
     "env": {},
+    "remote_port": 8081,
+    "remote_database": "nautobot_remote",
 }
 
 
@@ -323,11 +326,19 @@ def start(c: Context, port: int = 0) -> None:
         _settings(c).web_port = port
     print("\n".join(_describe_backends()))
     _record_services(_recorded_services() + _start_services())
+    demo_remote = _demo_remote(c)
+    if demo_remote:
+        demo_remote.configure_local()
     _migrate_and_load(c)
+    if demo_remote:
+        _remote_step(demo_remote.start)
     _spawn_web(c)
     _spawn_celery(c)
     print("Waiting for the web server, the Celery worker and Celery beat ...")
     _wait_for_environment(c)
+    if demo_remote:
+        _remote_step(lambda: demo_remote.wait(float(_settings(c).start_timeout)))
+        print(f"The demo's remote Nautobot is running at {demo_remote.url}/ (`invoke demo-check` syncs from it).")
     settings = _settings(c)
     print(f"\nNautobot is running at {_web_url(c)}")
     print(f"Log in as {settings.admin_username} / {settings.admin_password}")
@@ -338,7 +349,7 @@ def start(c: Context, port: int = 0) -> None:
 def stop(c: Context) -> None:
     """Stop what `start` started: web server, Celery worker and beat, and embedded servers it started."""
     _prepare(c)
-    stopped = _terminate(BACKGROUND)
+    stopped = _terminate(BACKGROUND) + _demo_remote(c, always=True).stop()
     for line in services.stop(_recorded_services()):
         print(f"Stopped {line}.")
         stopped.append(line)
@@ -379,6 +390,36 @@ def status(c: Context) -> None:
     _prepare(c)
     for line in [*(_status_line(name) for name in BACKGROUND), *_service_lines(), *_describe_backends()]:
         print(line)
+    print(_demo_remote(c, always=True).status_line())
+
+
+def _demo_remote(c: Context, always: bool = False) -> remote.DemoRemote | None:
+    """The demo's remote Nautobot (none when demo data is off, unless ``always``)."""
+    settings = _settings(c)
+    if not (always or settings.demo_data):
+        return None
+    return remote.DemoRemote(port=int(settings.remote_port), database=str(settings.remote_database), run_dir=RUN_DIR)
+
+
+def _remote_step(step: Callable[[], None]) -> None:
+    try:
+        step()
+    except RuntimeError as error:
+        raise Exit(str(error), 1) from error
+
+
+@task(
+    help={
+        "integration": 'External integration to sync from (default: "Demo remote Nautobot").',
+        "dry_run": "Only compute the diff.",
+    }
+)
+def demo_check(c: Context, integration: str = "Demo remote Nautobot", dry_run: bool = False) -> None:
+    """Run "Example Data Source" on the running worker (as the UI does) and print its summary."""
+    _prepare(c)
+    args = [sys.executable, str(DEVELOPMENT / "remote.py"), "check", integration, *(["--dry-run"] if dry_run else [])]
+    if not _run(c, args, warn=True):
+        raise Exit("The example data source run did not succeed.", 1)
 
 
 # --------------------------------------------------------------------------- tasks: database
@@ -569,5 +610,6 @@ ns = Collection(
     unittest,
     tests,
     benchmark,
+    demo_check,
 )
 ns.configure({"nautobot_ssot": DEFAULTS})

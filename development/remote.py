@@ -13,7 +13,7 @@
 (standard library and psutil only) and is also a script for the steps that need Nautobot set up::
 
     python development/remote.py createdb nautobot_remote   # create the remote database
-    python development/remote.py check                      # run "Example Data Source", print its summary
+    python development/remote.py check [--dry-run]          # run "Example Data Source", print its summary
 """
 
 from __future__ import annotations
@@ -224,8 +224,13 @@ def create_database(name: str) -> str:
     return f"database {name} created empty (the first migration takes a few minutes)"
 
 
-def check(integration_name: str, timeout: float = 600) -> int:
-    """Run "Example Data Source" on the Celery worker against the demo integration and print its summary.
+def check(integration_name: str, dryrun: bool = False, timeout: float = 600) -> int:
+    """Run "Example Data Source" on the Celery worker (as the UI does) and print how it went.
+
+    Args:
+        integration_name: The ExternalIntegration to sync from.
+        dryrun: Only compute the diff.
+        timeout: Seconds to wait for the worker to finish the job.
 
     Returns:
         0 when the run succeeded, 1 otherwise.
@@ -233,9 +238,63 @@ def check(integration_name: str, timeout: float = 600) -> int:
     import nautobot  # noqa: PLC0415
 
     nautobot.setup()
-    from demo_check import run_example_data_source  # noqa: PLC0415
+    from nautobot.extras.choices import JobResultStatusChoices  # noqa: PLC0415
+    from nautobot.extras.models import JobResult  # noqa: PLC0415
 
-    return run_example_data_source(integration_name, timeout)
+    job_model, user, job_kwargs = _check_request(integration_name, dryrun)
+    print(f"Enqueued {job_model.name!r} with {integration_name!r} (dry run: {dryrun}); waiting for the worker ...")
+    result = JobResult.enqueue_job(job_model, user, job_kwargs=job_kwargs)
+    deadline = time.monotonic() + timeout
+    while result.status not in JobResultStatusChoices.READY_STATES:
+        if time.monotonic() > deadline:
+            print(f"The job did not finish within {timeout:.0f}s: is the Celery worker running (invoke status)?")
+            return 1
+        time.sleep(2)
+        result.refresh_from_db()
+    _print_outcome(result)
+    return 0 if result.status == JobResultStatusChoices.STATUS_SUCCESS else 1
+
+
+def _check_request(integration_name: str, dryrun: bool) -> tuple:
+    """The job, the user running it and the job input of ``check``."""
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+    from nautobot.extras.models import ExternalIntegration, Job  # noqa: PLC0415
+
+    job_model = Job.objects.get(module_name="nautobot_ssot.jobs.examples.jobs", job_class_name="ExampleDataSource")
+    if not job_model.enabled:
+        job_model.enabled = True
+        job_model.save()
+    username = os.getenv("NAUTOBOT_SSOT_ADMIN_USERNAME", "admin")
+    user = (
+        get_user_model().objects.filter(username=username).first()
+        or get_user_model().objects.filter(is_superuser=True).first()
+    )
+    integration = ExternalIntegration.objects.get(name=integration_name)
+    data = {"dryrun": dryrun, "integration": integration, "location": "", "tenant": ""}
+    form = job_model.job_class.as_form(data={**data, "integration": str(integration.pk)})
+    if not form.is_valid():
+        raise RuntimeError(f"Invalid job input: {form.errors.as_text()}")
+    return job_model, user, job_model.job_class.serialize_data(form.cleaned_data)
+
+
+def _print_outcome(result) -> None:
+    """Print the job's status, the sync's summary and outcome, and what the local Nautobot now holds."""
+    from nautobot.dcim.models import Device, Interface, Location  # noqa: PLC0415
+    from nautobot.ipam.models import IPAddress, Prefix  # noqa: PLC0415
+
+    from nautobot_ssot.models import Sync  # noqa: PLC0415
+
+    print(f"Job result {result.pk}: {result.status}")
+    sync = Sync.objects.filter(job_result=result).first()
+    if sync is None:
+        print("No sync was recorded.")
+        return
+    summary = sync.summary or {}
+    print("Sync summary: " + ", ".join(f"{key} {summary.get(key, 0)}" for key in sorted(summary)))
+    print(f"Sync outcome: {sync.outcome}" + (f" ({sync.outcome_message})" if sync.outcome_message else ""))
+    counts = {model._meta.verbose_name_plural: model.objects.count() for model in (Location, Device, Interface)}
+    counts.update({model._meta.verbose_name_plural: model.objects.count() for model in (Prefix, IPAddress)})
+    print("This Nautobot now has: " + ", ".join(f"{count} {name}" for name, count in counts.items()) + ".")
 
 
 def main(argv: list[str]) -> int:
@@ -245,7 +304,8 @@ def main(argv: list[str]) -> int:
         print(create_database(argv[1]))
         return 0
     if argv and argv[0] == "check":
-        return check(argv[1] if len(argv) > 1 else "Demo remote Nautobot")
+        names = [arg for arg in argv[1:] if not arg.startswith("--")]
+        return check(names[0] if names else "Demo remote Nautobot", dryrun="--dry-run" in argv)
     print(__doc__)
     return 2
 
