@@ -183,7 +183,9 @@ class SyncDiffRecord(BaseModel):
 
     def get_absolute_url(self, api: bool = False) -> str:
         """The diff tab of this record's sync."""
-        return self.sync.get_absolute_url(api=api)
+        if api:
+            return reverse("plugins-api:nautobot_ssot-api:sync-detail", kwargs={"pk": self.sync_id})
+        return reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": self.sync_id})
 
     @property
     def changed_fields(self) -> list[str]:
