@@ -174,9 +174,9 @@ def _ensure_support_tier(counts: Counter) -> None:
     try:
         lookup = {"key": "support_tier"}
         tier = _ensure(CustomField, counts, lookup, label="Support tier", type=CustomFieldTypeChoices.TYPE_TEXT)
+        tier.content_types.add(*_content_types(["dcim.device"]))
     finally:
         provisioning_log.setLevel(level)
-    tier.content_types.add(*_content_types(["dcim.device"]))
 
 
 def _load_devices(counts: Counter, active: Status) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 
 from django.test import override_settings
 from nautobot.apps.testing import TransactionTestCase, run_job_for_testing
 from nautobot.dcim.models import Device, Interface
-from nautobot.extras.management import populate_role_choices
 from nautobot.extras.choices import JobResultStatusChoices, SecretsGroupAccessTypeChoices, SecretsGroupSecretTypeChoices
+from nautobot.extras.management import populate_role_choices
 from nautobot.extras.models import ExternalIntegration, Role, Secret, SecretsGroup, SecretsGroupAssociation, Status, Tag
 from nautobot.ipam.models import VLAN, IPAddress
 from nautobot.tenancy.models import Tenant, TenantGroup
@@ -17,9 +18,10 @@ from nautobot_ssot.choices import SyncLogEntryStatusChoices, SyncOutcomeChoices
 from nautobot_ssot.jobs import _example_jobs
 from nautobot_ssot.jobs.examples import ExampleDataSource, ExampleDataTarget
 from nautobot_ssot.models import Sync
-from tests.examples.servers import TOKEN, FailingServer, RemoteNautobot
+from tests.examples.servers import ROOT, TOKEN, FailingServer, RemoteNautobot
 from tests.fixtures.jobs import job_model_for
 
+PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 TOKEN_VARIABLE = "NAUTOBOT_SSOT_EXAMPLES_TEST_TOKEN"  # noqa: S105  (the name of a variable, not a secret)
 SEEDED = 56
 """Objects in the seeded remote inventory (development/demo_inventory.py), its two device roles included."""
@@ -125,6 +127,16 @@ class ExampleDataSourceTestCase(ExampleJobTestCase):
         self.assertSummary(self.run_job(ExampleDataSource), create=3 + 5 + 3)
         self.assertSummary(self.run_job(ExampleDataSource, location="Germany"))
         self.assertSummary(self.run_job(ExampleDataSource, location="New York NY1", tenant="Acme Corp"))
+
+    def test_tutorial_examples_run(self):
+        """The python blocks of docs/dev/tutorial.md run in order against the remote, in one namespace."""
+        page = ROOT / "docs" / "dev" / "tutorial.md"
+        namespace = {"__name__": "docs_tutorial", "remote_url": self.remote.url, "token": TOKEN}
+        blocks = PYTHON_BLOCK.findall(page.read_text(encoding="utf-8"))
+        self.assertEqual(len(blocks), 5)
+        for number, code in enumerate(blocks, start=1):
+            exec(compile(code, f"tutorial.md, example {number}", "exec"), namespace)  # noqa: S102
+        self.assertEqual(len(namespace["TenancyDataSource"].data_mappings()), 2)
 
 
 class ExampleDataTargetTestCase(ExampleJobTestCase):
