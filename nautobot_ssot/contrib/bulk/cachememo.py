@@ -1,7 +1,7 @@
 """An in-process memo over Django's default cache for the duration of a bulk write.
 
 Validating and serializing one object reads the same few cache keys (custom field definitions, data validation
-rules, natural key settings, absent keys) from Redis every time: a network round trip per key per object, which
+rules, natural key settings) from Redis every time: a network round trip per key per object, which
 costs more than writing the object. Inside ``CacheMemo.active()`` a key read once is answered from memory;
 anything written or deleted through the cache in the meantime updates or drops the memo, so the values seen are
 the ones the cache holds. Only the current thread's cache object is touched, and only while the block runs.
@@ -17,7 +17,20 @@ from typing import Any
 from django.core.cache import caches
 
 _MISSING = object()
-_WRAPPED = ("get", "set", "delete", "delete_pattern", "delete_many", "set_many", "clear")
+_WRAPPED = (
+    "get",
+    "set",
+    "add",
+    "get_or_set",
+    "delete",
+    "delete_pattern",
+    "delete_many",
+    "set_many",
+    "incr",
+    "decr",
+    "touch",
+    "clear",
+)
 
 
 @dataclass
@@ -55,8 +68,11 @@ class CacheMemo:
         def get(key: Any, default: Any = None, version: Any = None) -> Any:
             value = self.values.get((key, version), _MISSING)
             if value is _MISSING:
-                value = self.values[(key, version)] = read(key, _MISSING, version=version)
-            return default if value is _MISSING else value
+                value = read(key, _MISSING, version=version)
+                if value is _MISSING:
+                    return default
+                self.values[(key, version)] = value
+            return value
 
         get._ssot_memo = self
         return get
