@@ -135,7 +135,7 @@ class ExampleDataSourceTestCase(ExampleJobTestCase):
         blocks = PYTHON_BLOCK.findall(page.read_text(encoding="utf-8"))
         self.assertEqual(len(blocks), 5)
         for number, code in enumerate(blocks, start=1):
-            exec(compile(code, f"tutorial.md, example {number}", "exec"), namespace)  # noqa: S102
+            exec(compile(code, f"tutorial.md, example {number}", "exec", dont_inherit=True), namespace)  # noqa: S102
         self.assertEqual(len(namespace["TenancyDataSource"].data_mappings()), 2)
 
 
