@@ -2,7 +2,8 @@
 
 ``load_inventory()`` creates (or leaves as it is) a small but realistic inventory: a region/site hierarchy,
 tenants in nested groups, tags, device roles, three vendors with device types and platforms, VLANs,
-prefixes, devices with interfaces and IP addresses, and the ``support_tier`` custom field on devices.
+prefixes, devices with interfaces and IP addresses, the ``support_tier`` custom field on devices, and the
+contacts who own two sites.
 It only creates what is missing, so edits made on the remote survive a restart of the environment.
 
 Everything here needs ``nautobot.setup()`` to have run (``development/demo.py`` does it).
@@ -22,6 +23,8 @@ from nautobot.extras.choices import (
     SecretsGroupSecretTypeChoices,
 )
 from nautobot.extras.models import (
+    Contact,
+    ContactAssociation,
     CustomField,
     ExternalIntegration,
     Role,
@@ -51,7 +54,12 @@ LOCATIONS = [
 ]
 TENANT_GROUPS = [("Customers", None), ("Enterprise", "Customers"), ("Internal", None)]
 TENANTS = [("Acme Corp", "Enterprise"), ("Globex", "Customers"), ("Network Operations", "Internal")]
-ROLES = [("Core Router", "ff5722"), ("Access Switch", "2196f3")]
+ROLES = [("Core Router", "ff5722", "dcim.device"), ("Access Switch", "2196f3", "dcim.device")]
+ROLES += [("Site owner", "9c27b0", "extras.contactassociation")]
+CONTACTS = [
+    ("Jane Doe", "+49 30 5550100", "jane.doe@example.com", "Berlin DC1"),
+    ("Sam Lee", "+1 212 5550199", "sam.lee@example.com", "New York NY1"),
+]
 VENDORS = {
     "Cisco": [("ASR1001-X", "ASR1001-X", 1), ("C9300-48P", "C9300-48P-E", 1)],
     "Arista": [("DCS-7280SR-48C6", "DCS-7280SR-48C6-F", 1)],
@@ -138,8 +146,8 @@ def _load_organisation(counts: Counter, active: Status) -> None:
 
 
 def _load_hardware(counts: Counter) -> None:
-    for name, color in ROLES:
-        _ensure(Role, counts, {"name": name}, color=color).content_types.add(*_content_types(["dcim.device"]))
+    for name, color, content_type in ROLES:
+        _ensure(Role, counts, {"name": name}, color=color).content_types.add(*_content_types([content_type]))
     for vendor, device_types in VENDORS.items():
         manufacturer = _ensure(Manufacturer, counts, {"name": vendor})
         for model, part_number, height in device_types:
@@ -205,6 +213,15 @@ def _load_devices(counts: Counter, active: Status) -> None:
             interface.ip_addresses.add(ip)
 
 
+def _load_contacts(counts: Counter, active: Status) -> None:
+    owner = Role.objects.get(name="Site owner")
+    for name, phone, email, site in CONTACTS:
+        contact = _ensure(Contact, counts, {"name": name}, phone=phone, email=email)
+        lookup = {"contact": contact, "role": owner, "associated_object_id": Location.objects.get(name=site).pk}
+        location_type = ContentType.objects.get_for_model(Location)
+        _ensure(ContactAssociation, counts, lookup, associated_object_type=location_type, status=active)
+
+
 def load_inventory() -> dict[str, int]:
     """Create the demo inventory objects that are missing.
 
@@ -217,6 +234,7 @@ def load_inventory() -> dict[str, int]:
     _load_hardware(counts)
     _load_ipam(counts, active)
     _load_devices(counts, active)
+    _load_contacts(counts, active)
     return dict(counts)
 
 

@@ -7,10 +7,20 @@ import re
 
 from django.test import override_settings
 from nautobot.apps.testing import TransactionTestCase, run_job_for_testing
-from nautobot.dcim.models import Device, Interface
+from nautobot.dcim.models import Device, Interface, Location
 from nautobot.extras.choices import JobResultStatusChoices, SecretsGroupAccessTypeChoices, SecretsGroupSecretTypeChoices
 from nautobot.extras.management import populate_role_choices
-from nautobot.extras.models import ExternalIntegration, Role, Secret, SecretsGroup, SecretsGroupAssociation, Status, Tag
+from nautobot.extras.models import (
+    Contact,
+    ContactAssociation,
+    ExternalIntegration,
+    Role,
+    Secret,
+    SecretsGroup,
+    SecretsGroupAssociation,
+    Status,
+    Tag,
+)
 from nautobot.ipam.models import VLAN, IPAddress
 from nautobot.tenancy.models import Tenant, TenantGroup
 
@@ -23,8 +33,9 @@ from tests.fixtures.jobs import job_model_for
 
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 TOKEN_VARIABLE = "NAUTOBOT_SSOT_EXAMPLES_TEST_TOKEN"  # noqa: S105  (the name of a variable, not a secret)
-SEEDED = 56
-"""Objects in the seeded remote inventory (development/demo_inventory.py), its two device roles included."""
+SEEDED = 61
+"""Objects in the seeded remote inventory (development/demo_inventory.py), its three roles included."""
+SEEDED_ROLES = 3
 
 
 def make_integration(url: str, timeout: int = 10, name: str = "remote") -> ExternalIntegration:
@@ -66,7 +77,7 @@ class ExampleJobTestCase(TransactionTestCase):
         self.integration = make_integration(self.remote.url)
         # The default roles a new Nautobot has (the remote has them all, the flushed test database only some):
         remote_roles = {role["name"] for role in self.remote.api("GET", "extras/roles/?limit=0").json()["results"]}
-        self.defaults = len(remote_roles - set(Role.objects.values_list("name", flat=True))) - 2
+        self.defaults = len(remote_roles - set(Role.objects.values_list("name", flat=True))) - SEEDED_ROLES
 
     def run_job(self, job_class, **kwargs) -> Sync:
         """Run an example job for real and return its Sync; the job must succeed."""
@@ -100,6 +111,8 @@ class ExampleDataSourceTestCase(ExampleJobTestCase):
         self.assertEqual((device.device_type.manufacturer.name, device.platform.name), ("Cisco", "Cisco IOS XE"))
         self.assertEqual((device.tenant.tenant_group.parent.name, device.cf["support_tier"]), ("Customers", "gold"))
         self.assertEqual(list(device.tags.names()), ["core"])
+        association = ContactAssociation.objects.get(contact__name="Jane Doe")
+        self.assertEqual((association.associated_object, association.role.name), (device.location, "Site owner"))
         loopback = Interface.objects.get(device=device, name="Loopback0")
         self.assertEqual([str(ip) for ip in loopback.ip_addresses.all()], ["192.0.2.1/32"])
 
@@ -152,9 +165,21 @@ class ExampleDataTargetTestCase(ExampleJobTestCase):
             device=Device.objects.get(name="ber-rtr-01"), name="Loopback1", type="virtual", status=active
         )
         interface.ip_addresses.add(IPAddress.objects.create(address="10.10.1.9/24", status=active))
+        frankfurt = Location.objects.get(name="Frankfurt DC2")
+        ContactAssociation.objects.create(
+            contact=Contact.objects.create(name="Kim Park"),
+            role=Role.objects.get(name="Site owner"),
+            associated_object=frankfurt,
+            status=active,
+        )
         self.addCleanup(self._remove_remote_additions)
 
-        self.assertSummary(self.run_job(ExampleDataTarget), create=3)
+        self.assertSummary(self.run_job(ExampleDataTarget), create=5)
+        remote_association = self.remote.one("extras/contact-associations", contact="Kim Park")
+        self.assertEqual(remote_association["associated_object_type"], "dcim.location")
+        self.assertEqual(
+            remote_association["associated_object_id"], self.remote.one("dcim/locations", name="Frankfurt DC2")["id"]
+        )
         remote_tenant = self.remote.one("tenancy/tenants", name="Initech")
         self.assertEqual(
             (remote_tenant["tenant_group"]["name"], remote_tenant["tags"][0]["name"]), ("Customers", "monitored")
@@ -178,6 +203,7 @@ class ExampleDataTargetTestCase(ExampleJobTestCase):
             ("dcim/interfaces", {"device": "ber-rtr-01", "name": "Loopback1"}),
             ("ipam/ip-addresses", {"address": "10.10.1.9/24"}),
             ("tenancy/tenants", {"name": "Initech"}),
+            ("extras/contacts", {"name": "Kim Park"}),
         ):
             for record in self.remote.api("GET", f"{endpoint}/", params=filters).json()["results"]:
                 self.remote.api("DELETE", f"{endpoint}/{record['id']}/")
@@ -238,7 +264,7 @@ class ExampleJobDeclarationTestCase(TransactionTestCase):
         os.environ[TOKEN_VARIABLE] = TOKEN
         make_integration("http://remote.example.com")
         mappings = ExampleDataSource.data_mappings()
-        self.assertEqual(len(mappings), 15)
+        self.assertEqual(len(mappings), 17)
         self.assertEqual(mappings[0].source_name, "Tag (/api/extras/tags/)")
         self.assertEqual((mappings[0].target_name, mappings[0].target_url), ("Tag", "/extras/tags/"))
         self.assertEqual(ExampleDataTarget.data_mappings()[0].source_name, "Tag")

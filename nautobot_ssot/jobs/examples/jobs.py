@@ -38,8 +38,10 @@ LIST_VIEWS = {
     "ip_address": "ipam:ipaddress_list",
     "device": "dcim:device_list",
     "interface": "dcim:interface_list",
+    "contact": "extras:contact_list",
+    "contact_association": None,
 }
-"""This Nautobot's list view of each model of the examples."""
+"""This Nautobot's list view of each model of the examples (contact associations have none)."""
 
 
 def _title(modelname: str) -> str:
@@ -112,7 +114,8 @@ class RemoteNautobotJobMixin:
         """One mapping per model, between the remote endpoint and this Nautobot's list view."""
         for model in models.MODELS:
             remote_name = f"{_title(model._modelname)} (/api/{ENDPOINTS[model._modelname].path}/)"
-            local_name, local_url = _title(model._modelname), reverse(LIST_VIEWS[model._modelname])
+            view = LIST_VIEWS[model._modelname]
+            local_name, local_url = _title(model._modelname), reverse(view) if view else None
             if remote_first:
                 yield DataMapping(remote_name, None, local_name, local_url)
             else:

@@ -9,6 +9,8 @@ contrib developer docs:
   ``device_type__manufacturer__name``;
 - to-many relations with ready-made TypedDicts: ``tags: List[TagDict]``, ``content_types``,
   an interface's ``ip_addresses``; a reverse foreign key is not used here;
+- a generic foreign key: the object a contact association is about (here a location),
+  ``associated_object__app_label`` / ``__model`` / ``__name``;
 - a custom field: the device's ``support_tier``;
 - children: a device's interfaces are loaded and compared with their device.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 from typing import Annotated, List, Optional
 
 from nautobot.dcim.models import Device, DeviceType, Interface, Location, LocationType, Manufacturer, Platform
-from nautobot.extras.models import Role, Tag
+from nautobot.extras.models import Contact, ContactAssociation, Role, Tag
 from nautobot.ipam.models import VLAN, IPAddress, Prefix, VLANGroup
 from nautobot.tenancy.models import Tenant, TenantGroup
 
@@ -277,6 +279,41 @@ class DeviceModel(NautobotModel):
     interfaces: List[InterfaceModel] = []
 
 
+class ContactModel(NautobotModel):
+    """A contact person."""
+
+    _model = Contact
+    _modelname = "contact"
+    _identifiers = ("name",)
+    _attributes = ("phone", "email")
+
+    name: str
+    phone: str = ""
+    email: str = ""
+
+
+class ContactAssociationModel(NautobotModel):
+    """A contact's role for an object of any type (a generic foreign key); the examples use locations."""
+
+    _model = ContactAssociation
+    _modelname = "contact_association"
+    _identifiers = (
+        "contact__name",
+        "role__name",
+        "associated_object__app_label",
+        "associated_object__model",
+        "associated_object__name",
+    )
+    _attributes = ("status__name",)
+
+    contact__name: str
+    role__name: str
+    associated_object__app_label: str
+    associated_object__model: str
+    associated_object__name: str
+    status__name: str = "Active"
+
+
 MODELS: tuple[type[NautobotModel], ...] = (
     TagModel,
     LocationTypeModel,
@@ -293,6 +330,8 @@ MODELS: tuple[type[NautobotModel], ...] = (
     IPAddressModel,
     DeviceModel,
     InterfaceModel,
+    ContactModel,
+    ContactAssociationModel,
 )
 """Every model class, each after the ones it refers to (the order the remote side loads them in)."""
 

@@ -37,6 +37,8 @@ class ExampleNautobotAdapter(NautobotAdapter):
     ip_address = models.IPAddressModel
     device = models.DeviceModel
     interface = models.InterfaceModel
+    contact = models.ContactModel
+    contact_association = models.ContactAssociationModel
     top_level = models.TOP_LEVEL
 
     def __init__(self, *args: Any, job: Any, sync: Any = None, scope: Optional[Scope] = None, **kwargs: Any):

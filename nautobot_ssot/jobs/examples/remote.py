@@ -37,6 +37,7 @@ class RemoteEndpoint:
         custom_fields: Fields stored in a custom field, by custom field key.
         tree: Records refer to a parent of their own kind, so parents are read first.
         joined: Payload fields written as ``a/b`` from two fields (``prefix`` from network and length).
+        generic: A generic foreign key (``<generic>_type`` and ``<generic>_id`` in the REST API), if any.
     """
 
     path: str
@@ -44,6 +45,7 @@ class RemoteEndpoint:
     custom_fields: Mapping[str, str] = field(default_factory=dict)
     tree: bool = False
     joined: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    generic: str = ""
 
 
 STATUS = {"status": "status"}
@@ -84,6 +86,10 @@ ENDPOINTS: dict[str, RemoteEndpoint] = {
         custom_fields={"support_tier": models.SUPPORT_TIER_KEY},
     ),
     "interface": RemoteEndpoint("dcim/interfaces", {"device": "device", **STATUS}),
+    "contact": RemoteEndpoint("extras/contacts"),
+    "contact_association": RemoteEndpoint(
+        "extras/contact-associations", {"contact": "contact", "role": "role", **STATUS}, generic="associated_object"
+    ),
 }
 """How each model of the examples is read from and written to the remote Nautobot."""
 
@@ -92,6 +98,9 @@ LOOKUP_ENDPOINTS = {"status": "extras/statuses", "namespace": "ipam/namespaces"}
 
 ASSIGNMENTS = "ipam/ip-address-to-interface"
 """The endpoint that puts IP addresses on interfaces."""
+
+GENERIC_TARGETS = {"dcim.location": "location", "dcim.device": "device", "tenancy.tenant": "tenant"}
+"""The models a generic foreign key may point at, by content type (objects of other types are not loaded)."""
 
 
 class RemoteIndex:
@@ -279,6 +288,14 @@ class RemoteDevice(RemoteWrites, models.DeviceModel):
     """Device in the remote Nautobot."""
 
 
+class RemoteContact(RemoteWrites, models.ContactModel):
+    """Contact in the remote Nautobot."""
+
+
+class RemoteContactAssociation(RemoteWrites, models.ContactAssociationModel):
+    """ContactAssociation in the remote Nautobot."""
+
+
 class RemoteNautobotAdapter(Adapter):
     """Diffsync adapter for a remote Nautobot, over its REST API (see the module docstring).
 
@@ -304,6 +321,8 @@ class RemoteNautobotAdapter(Adapter):
     ip_address = RemoteIPAddress
     device = RemoteDevice
     interface = RemoteInterface
+    contact = RemoteContact
+    contact_association = RemoteContactAssociation
     top_level = list(models.TOP_LEVEL)
 
     def __init__(self, *args: Any, client: RemoteNautobotClient, scope: Optional[Scope] = None, **kwargs: Any):
@@ -369,10 +388,21 @@ class RemoteNautobotAdapter(Adapter):
         if name in endpoint.custom_fields:
             return (record.get("custom_fields") or {}).get(endpoint.custom_fields[name])
         relation, _, lookup = name.partition("__")
+        if lookup and relation == endpoint.generic:
+            return self._read_generic(relation, lookup, record)
         if lookup and relation in endpoint.references:
             related = record.get(relation)
             return None if related is None else self.index.values(related["id"])[lookup]
         return _plain(record.get(name))
+
+    def _read_generic(self, relation: str, lookup: str, record: Mapping[str, Any]) -> Any:
+        """One field of a generic foreign key: the type's ``app_label`` or ``model``, or a lookup on the object."""
+        content_type = record[f"{relation}_type"]
+        if lookup in ("app_label", "model"):
+            return dict(zip(("app_label", "model"), content_type.split("."), strict=True))[lookup]
+        if content_type not in GENERIC_TARGETS:
+            raise MissingReference(content_type)
+        return self.index.values(record[f"{relation}_id"])[lookup]
 
     def _readers(self) -> dict[str, Callable[[Mapping[str, Any]], Any]]:
         """Fields read in their own way: to-many relations."""
@@ -399,6 +429,8 @@ class RemoteNautobotAdapter(Adapter):
             relation, _, lookup = name.partition("__")
             if name in endpoint.custom_fields:
                 body.setdefault("custom_fields", {})[endpoint.custom_fields[name]] = values[name]
+            elif lookup and relation == endpoint.generic:
+                body.update(self._generic_payload(model_class, relation, values))
             elif lookup and relation in endpoint.references:
                 body[relation] = self._related_id(model_class, endpoint.references[relation], relation, values)
             elif name == "tags":
@@ -413,6 +445,22 @@ class RemoteNautobotAdapter(Adapter):
                 body.pop(first, None)
                 body.pop(second, None)
         return body
+
+    def _generic_payload(self, model_class: type[NautobotModel], relation: str, values: Mapping) -> dict[str, str]:
+        """The ``<relation>_type`` and ``<relation>_id`` of the object the ``relation__*`` fields name."""
+        content_type = f"{values[f'{relation}__app_label']}.{values[f'{relation}__model']}"
+        if content_type not in GENERIC_TARGETS:
+            raise RemoteAPIError(f"The example does not write {relation} of type {content_type}.")
+        prefix = f"{relation}__"
+        lookups = {
+            name[len(prefix) :]: values[name]
+            for name in self._field_names(model_class)
+            if name.startswith(prefix) and name not in (f"{prefix}app_label", f"{prefix}model")
+        }
+        return {
+            f"{relation}_type": content_type,
+            f"{relation}_id": self._required_id(GENERIC_TARGETS[content_type], lookups),
+        }
 
     def _related_id(self, model_class: type[NautobotModel], kind: str, relation: str, values: Mapping) -> Any:
         """The remote id of the object that the ``relation__*`` fields of ``values`` name (None when all are None)."""
