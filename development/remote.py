@@ -184,6 +184,7 @@ class DemoRemote:
         _, alive = psutil.wait_procs(family, timeout=20)
         for member in alive:
             member.kill()
+        self.echo(f"Stopped remote (pid {process.pid}).")
         return [f"remote (pid {process.pid})"]
 
     def status_line(self) -> str:
