@@ -5,6 +5,11 @@ rules, natural key settings) from Redis every time: a network round trip per key
 costs more than writing the object. Inside ``CacheMemo.active()`` a key read once is answered from memory;
 anything written or deleted through the cache in the meantime updates or drops the memo, so the values seen are
 the ones the cache holds. Only the current thread's cache object is touched, and only while the block runs.
+
+Two batch helpers cut the round trips further where a batch of objects reads and writes keys of its own (the
+cached ``display`` of tree models): ``preload`` reads many keys with one ``get_many`` (and remembers which are
+absent), and inside ``deferring()`` plain ``set`` calls are answered by the memo at once and sent to the cache
+with one ``set_many`` per timeout when the block ends (or before any other write, to keep their order).
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ from typing import Any
 from django.core.cache import caches
 
 _MISSING = object()
+DEFERRABLE = {"timeout", "version"}
+"""Keyword arguments of a ``set`` that ``deferring()`` may send later with ``set_many``."""
+_ABSENT = object()
+"""Memo value of a key read (by ``preload``) and found absent from the cache."""
 _WRAPPED = (
     "get",
     "set",
@@ -44,6 +53,7 @@ class CacheMemo:
     """
 
     values: dict[Any, Any] = field(default_factory=dict)
+    _deferred: dict[tuple[Any, Any], dict[Any, Any]] | None = None
 
     @contextmanager
     def active(self) -> Iterator[CacheMemo]:
@@ -61,8 +71,46 @@ class CacheMemo:
         try:
             yield self
         finally:
+            self.send_deferred()
             for name in original:
                 backend.__dict__.pop(name, None)
+
+    @staticmethod
+    def current() -> CacheMemo | None:
+        """Return the memo active on the current thread's default cache, if any."""
+        return getattr(caches["default"].get, "_ssot_memo", None)
+
+    def preload(self, keys: list[Any], version: Any = None) -> None:
+        """Read the keys the memo does not know yet with one ``get_many``; remember the absent ones as absent."""
+        wanted = [key for key in dict.fromkeys(keys) if (key, version) not in self.values]
+        if not wanted:
+            return
+        found = caches["default"].get_many(wanted, version=version)
+        for key in wanted:
+            self.values[(key, version)] = found.get(key, _ABSENT)
+
+    @contextmanager
+    def deferring(self) -> Iterator[None]:
+        """Inside the block, send plain ``set`` calls to the cache in one ``set_many`` per timeout at the end."""
+        if self._deferred is not None:
+            yield
+            return
+        self._deferred = {}
+        try:
+            yield
+        finally:
+            self.send_deferred()
+            self._deferred = None
+
+    def send_deferred(self) -> None:
+        """Send the deferred writes now."""
+        deferred = self._deferred
+        if not deferred:
+            return
+        self._deferred = {}
+        backend = caches["default"]
+        for (timeout, version), values in deferred.items():
+            backend.set_many(values, timeout=timeout, version=version)
 
     def _getter(self, read: Callable[..., Any]) -> Callable[..., Any]:
         def get(key: Any, default: Any = None, version: Any = None) -> Any:
@@ -72,13 +120,18 @@ class CacheMemo:
                 if value is _MISSING:
                     return default
                 self.values[(key, version)] = value
-            return value
+            return default if value is _ABSENT else value
 
         get._ssot_memo = self
         return get
 
     def _setter(self, write: Callable[..., Any]) -> Callable[..., Any]:
         def set_(key: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+            if self._deferred is not None and not args and "timeout" in kwargs and kwargs.keys() <= DEFERRABLE:
+                self._deferred.setdefault((kwargs["timeout"], kwargs.get("version")), {})[key] = value
+                self.values[(key, kwargs.get("version"))] = value
+                return True
+            self.send_deferred()
             result = write(key, value, *args, **kwargs)
             self.values[(key, kwargs.get("version"))] = value
             return result
@@ -87,6 +140,7 @@ class CacheMemo:
 
     def _forgetter(self, method: Callable[..., Any]) -> Callable[..., Any]:
         def forget(*args: Any, **kwargs: Any) -> Any:
+            self.send_deferred()
             self.values.clear()
             return method(*args, **kwargs)
 

@@ -17,9 +17,13 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import ForeignKey, ManyToManyField, Model, QuerySet
+from django.db.models.query import get_prefetcher
 from nautobot.core.api.exceptions import SerializerNotFound
 from nautobot.core.api.utils import get_serializer_for_model
+from nautobot.core.models import BaseModel
+from nautobot.core.models.tree_queries import TreeModel
 from nautobot.core.models.utils import serialize_object
+from nautobot.core.utils.cache import construct_cache_key
 from nautobot.extras.constants import CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL, CHANGELOG_MAX_OBJECT_REPR
 from nautobot.extras.models import ObjectChange
 from nautobot.extras.models.change_logging import ChangeLoggedModel
@@ -27,19 +31,59 @@ from nautobot.extras.signals import change_context_state
 from rest_framework.serializers import ListSerializer, Serializer
 from taggit.managers import TaggableManager
 
+from nautobot_ssot.contrib.bulk.cachememo import CacheMemo
+
 SERIALIZER_CONTEXT = {"request": None, "depth": 1, "exclude_m2m": False}
 """The context Nautobot serializes changed objects with (``serialize_object_v2``)."""
 
 
-def serializer_queryset(model: type[Model]) -> QuerySet:
-    """Return ``model``'s objects with the joins and prefetches its API serializer (depth 1) reads."""
-    joins, prefetches = [], []
-    for field in model._meta.get_fields():
-        if isinstance(field, ForeignKey):
-            joins.append(field.name)
-        elif isinstance(field, (ManyToManyField, TaggableManager)):
-            prefetches.append(field.name)
-    return model._base_manager.select_related(*joins).prefetch_related(*prefetches)
+def foreign_keys(model: type[Model]) -> list[str]:
+    """Return the names of the foreign keys of ``model``."""
+    return [field.name for field in model._meta.get_fields() if isinstance(field, ForeignKey)]
+
+
+def to_many_names(model: type[Model]) -> list[str]:
+    """Return the names of the many-to-many relations and tags of ``model``."""
+    kinds = (ManyToManyField, TaggableManager)
+    return [field.name for field in model._meta.get_fields() if isinstance(field, kinds)]
+
+
+def load_for_serializer(model: type[Model], pks: Sequence[Any]) -> list[Model]:
+    """Read objects with what their API serializer reads: joined foreign keys, prefetched to-many relations.
+
+    The to-many relations are read with the query ``prefetch_related`` runs, but attached to the objects
+    without building the relation's own filtered queryset per object (which costs more than the query itself).
+    """
+    objects = list(model._base_manager.select_related(*foreign_keys(model)).filter(pk__in=pks))
+    for name in to_many_names(model):
+        attach_related(objects, name)
+    return objects
+
+
+def attach_related(objects: list[Model], name: str) -> None:
+    """Prefetch the to-many relation ``name`` of ``objects`` (all of one model) with one query.
+
+    Each object gets a queryset holding its related objects, as ``prefetch_related`` gives it; the queryset is
+    filtered on those objects' primary keys (built once per distinct set), so that a further ``filter()`` or
+    ``only()`` on it (as ``serialize_object`` does for objects without tags) still reads the right rows.
+    """
+    if not objects:
+        return
+    prefetcher = get_prefetcher(objects[0], name, name)[0]
+    rel_qs, rel_attr, instance_attr, _, cache_name, _ = prefetcher.get_prefetch_querysets(objects)
+    groups: dict[Any, list[Model]] = {}
+    for related in rel_qs:
+        groups.setdefault(rel_attr(related), []).append(related)
+    templates: dict[frozenset, QuerySet] = {}
+    for obj in objects:
+        related = groups.get(instance_attr(obj), [])
+        pks = frozenset(item.pk for item in related)
+        if pks not in templates:
+            templates[pks] = rel_qs.model._default_manager.filter(pk__in=pks)
+        queryset = templates[pks]._chain()
+        queryset._result_cache = related
+        queryset._prefetch_done = True
+        obj.__dict__.setdefault("_prefetched_objects_cache", {})[cache_name] = queryset
 
 
 @dataclass
@@ -61,7 +105,7 @@ class ChangeRecorder:
         """Read objects back for serialization, in batches, with what the serializer needs."""
         objects: list[Model] = []
         for start in range(0, len(pks), self.batch_size):
-            objects.extend(serializer_queryset(model).filter(pk__in=pks[start : start + self.batch_size]))
+            objects.extend(load_for_serializer(model, pks[start : start + self.batch_size]))
         return objects
 
     def build(self, objects: Sequence[Model], action: str) -> list[ObjectChange]:
@@ -109,7 +153,43 @@ def serialize_v2(objects: Sequence[Model]) -> list[Any]:
         return [serialize_object(obj) for obj in objects]
     serializer = serializer_class(objects, many=True, context=dict(SERIALIZER_CONTEXT))
     memoize_nested(serializer.child)
-    return list(serializer.data)
+    base_slug = getattr(type(objects[0]), "natural_slug", None) is BaseModel.natural_slug
+    if base_slug and "natural_slug" in serializer.child.fields:
+        serializer.child.get_natural_slug = natural_slug
+    memo = CacheMemo.current()
+    if memo is None:
+        return list(serializer.data)
+    preload_displays(memo, objects)
+    with memo.deferring():
+        return list(serializer.data)
+
+
+def natural_slug(instance: Model) -> str:
+    """What the API serializer's ``get_natural_slug`` returns, computing the slug once instead of twice.
+
+    The serializer's ``getattr(instance, "natural_slug", construct_natural_slug(...))`` builds the slug for its
+    default and again through the property; for models with the base ``natural_slug`` both are the same value.
+    """
+    try:
+        return instance.natural_slug
+    except (AttributeError, NotImplementedError):
+        return "unknown"
+
+
+def preload_displays(memo: CacheMemo, objects: Sequence[Model]) -> None:
+    """Read the cached ``display`` of tree objects and of their parents with one cache query.
+
+    ``TreeModel.display`` reads its own key and its parent's, then writes its own, per object.
+    """
+    if not isinstance(objects[0], TreeModel):
+        return
+    keys = []
+    for obj in objects:
+        key = construct_cache_key(obj, method_name="display", branch_aware=True)
+        keys.append(key)
+        if getattr(obj, "parent_id", None) is not None:
+            keys.append(key.replace(str(obj.id), str(obj.parent_id)))
+    memo.preload(keys)
 
 
 def memoize_nested(serializer: Serializer) -> None:

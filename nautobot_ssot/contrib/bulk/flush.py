@@ -24,7 +24,7 @@ from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ContactAssociation, Note
 from nautobot.extras.signals import change_context_state
 
-from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, serializer_queryset
+from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, load_for_serializer
 from nautobot_ssot.contrib.bulk.pending import PendingQueue, PendingWrite
 from nautobot_ssot.contrib.bulk.relations import ThroughTable
 from nautobot_ssot.contrib.bulk.validation import BulkValidator
@@ -106,7 +106,7 @@ class Flusher:
     def delete_batch(self, model: type[Model], batch: list[PendingWrite]) -> None:
         """Record, then delete the objects and what cascades from them, as ``Model.delete()`` would."""
         pks = [pending.obj.pk for pending in batch]
-        objects = list(serializer_queryset(model).filter(pk__in=pks))
+        objects = load_for_serializer(model, pks)
         collector = Collector(using=router.db_for_write(model))
         collector.collect(objects)
         for victim_model, victims in collector.data.items():

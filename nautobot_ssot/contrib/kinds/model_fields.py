@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from typing_extensions import Self
 
 from nautobot_ssot.contrib.kinds.base import (
@@ -255,13 +255,26 @@ class ToManyKind(FieldKind):
         joins = {joins_for(related_model, lookup) for _, lookup in keys}
         return cls(member.name, related_model, keys, tuple(sorted(join for join in joins if join)))
 
+    @property
+    def prefetched(self) -> str:
+        """The attribute the loading queryset prefetches the related objects into (a list)."""
+        return f"_ssot_prefetched_{self.name}"
+
     def query(self, queryset: QuerySet, adapter: Any) -> QuerySet:
-        """Prefetch the related objects and what their keys go through."""
-        return queryset.prefetch_related(self.name, *(f"{self.name}{SEPARATOR}{join}" for join in self.joins))
+        """Prefetch the related objects into a list, and what their keys go through.
+
+        A list attribute (``to_attr``) costs nothing per object, where prefetching into the relation's manager
+        builds a filtered queryset for every object, which takes longer than the query itself.
+        """
+        lookups = (f"{self.prefetched}{SEPARATOR}{join}" for join in self.joins)
+        return queryset.prefetch_related(Prefetch(self.name, to_attr=self.prefetched), *lookups)
 
     def load(self, obj: Model) -> dict[str, Any]:
-        """Read the related objects as sorted dictionaries."""
-        return {self.name: read_items(getattr(obj, self.name).all(), self.keys)}
+        """Read the related objects (prefetched, or else through the relation) as sorted dictionaries."""
+        related = obj.__dict__.get(self.prefetched)
+        if related is None:
+            related = getattr(obj, self.name).all()
+        return {self.name: read_items(related, self.keys)}
 
     def save(self, obj: Model, values: Mapping[str, Any], adapter: Any) -> None:
         """Make the relation hold exactly the objects named by the dictionaries."""
