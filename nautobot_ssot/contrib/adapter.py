@@ -13,7 +13,7 @@ from diffsync.enum import DiffSyncFlags
 from django.db.models import Model, Prefetch, QuerySet
 
 from nautobot_ssot.contrib.bulk import BulkWriter
-from nautobot_ssot.contrib.cache import OrmCache, freeze
+from nautobot_ssot.contrib.cache import OrmCache, collection_paused, freeze
 from nautobot_ssot.contrib.lookups import is_to_many, label, model_field
 from nautobot_ssot.contrib.model import NautobotModel
 
@@ -105,10 +105,11 @@ class NautobotAdapter(Adapter):
         """
         if not self.top_level:
             raise ValueError(f"{type(self).__name__}.top_level needs to list the models to load.")
-        for modelname in self.top_level:
-            model_class = self._get_diffsync_class(modelname)
-            for database_object in self.get_load_queryset(model_class):
-                self._load_object(database_object, model_class)
+        with collection_paused():
+            for modelname in self.top_level:
+                model_class = self._get_diffsync_class(modelname)
+                for database_object in self.get_load_queryset(model_class):
+                    self._load_object(database_object, model_class)
 
     def sync_complete(self, source: Adapter, diff: Diff, flags: DiffSyncFlags = DiffSyncFlags.NONE, logger=None):
         """Write what the bulk path queued, then do what diffsync does when a sync completes."""

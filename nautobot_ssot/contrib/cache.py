@@ -1,9 +1,14 @@
-"""The per-run ORM cache: objects looked up by their parameters, kept for one adapter instance."""
+"""The per-run ORM cache: objects looked up by their parameters, kept for one adapter instance.
+
+Also ``collection_paused``, which loading and the bulk flush run in.
+"""
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,3 +94,20 @@ class OrmCache:
         if zero_out_hits:
             self.hits.clear()
             self.misses.clear()
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector inside the block (reference counting still frees objects).
+
+    Loading or writing thousands of objects allocates far more objects than it frees, which makes the collector
+    run full collections over the whole growing heap again and again, for little garbage: a third of the load
+    time at a few thousand objects. The collector is enabled again when the block ends, if it was on before.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -54,6 +54,7 @@ class CacheMemo:
 
     values: dict[Any, Any] = field(default_factory=dict)
     _deferred: dict[tuple[Any, Any], dict[Any, Any]] | None = None
+    _set_many: Callable[..., Any] | None = None
 
     @contextmanager
     def active(self) -> Iterator[CacheMemo]:
@@ -63,10 +64,13 @@ class CacheMemo:
             yield self
             return
         original = {name: getattr(backend, name) for name in _WRAPPED if hasattr(backend, name)}
+        self._set_many = original.get("set_many")
         backend.get = self._getter(original["get"])
         backend.set = self._setter(original["set"])
+        if "set_many" in original:
+            backend.set_many = self._many_setter(original["set_many"])
         for name, method in original.items():
-            if name not in ("get", "set"):
+            if name not in ("get", "set", "set_many"):
                 setattr(backend, name, self._forgetter(method))
         try:
             yield self
@@ -108,9 +112,9 @@ class CacheMemo:
         if not deferred:
             return
         self._deferred = {}
-        backend = caches["default"]
+        set_many = self._set_many or caches["default"].set_many
         for (timeout, version), values in deferred.items():
-            backend.set_many(values, timeout=timeout, version=version)
+            set_many(values, timeout=timeout, version=version)
 
     def _getter(self, read: Callable[..., Any]) -> Callable[..., Any]:
         def get(key: Any, default: Any = None, version: Any = None) -> Any:
@@ -137,6 +141,21 @@ class CacheMemo:
             return result
 
         return set_
+
+    def _many_setter(self, write: Callable[..., Any]) -> Callable[..., Any]:
+        def set_many(data: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
+            self.send_deferred()
+            result = write(data, *args, **kwargs)
+            version = kwargs.get("version", args[1] if len(args) > 1 else None)
+            failed = set(result or ())
+            for key, value in data.items():
+                if key in failed:
+                    self.values.pop((key, version), None)
+                else:
+                    self.values[(key, version)] = value
+            return result
+
+        return set_many
 
     def _forgetter(self, method: Callable[..., Any]) -> Callable[..., Any]:
         def forget(*args: Any, **kwargs: Any) -> Any:

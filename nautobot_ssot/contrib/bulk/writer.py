@@ -26,6 +26,7 @@ from nautobot_ssot.contrib.bulk.flush import Flusher
 from nautobot_ssot.contrib.bulk.pending import PendingIndex, PendingQueue, PendingWrite, RelatedKeys
 from nautobot_ssot.contrib.bulk.support import plan_fallback_reason
 from nautobot_ssot.contrib.bulk.validation import BulkValidator
+from nautobot_ssot.contrib.cache import collection_paused
 from nautobot_ssot.contrib.kinds import ToManyKind
 from nautobot_ssot.contrib.lookups import resolve
 
@@ -145,7 +146,7 @@ class BulkWriter:
         if not (len(self.creates) or len(self.updates) or len(self.deletes)):
             return
         flusher = Flusher(self.validator, ChangeRecorder(self.batch_size), self.batch_size, self.adapter)
-        with self.memo.active():
+        with self.memo.active(), collection_paused():
             flusher.run(self.creates, self.updates, self.deletes)
         self._index.clear()
         self.validator.pending.clear()
