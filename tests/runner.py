@@ -1,29 +1,18 @@
 """Test runner that makes ``--keepdb`` cheap and safe while the app's migrations change.
 
 Creating a Nautobot test database runs every Nautobot migration (minutes). This runner keeps a
-*template* database holding Nautobot's schema without this app's tables. A missing test database
-is cloned from the template (seconds); an existing one whose record of this app's migrations no
-longer matches the files on disk has only this app's tables rebuilt.
+*template* database holding Nautobot's migrated schema and data, without this app's tables. Each
+run clones the test database from it (seconds) and applies only this app's migrations, so a run
+never inherits what an earlier run left behind or flushed.
 """
 
 from __future__ import annotations
-
-import hashlib
-from pathlib import Path
 
 from django.db import connections
 from nautobot.core.tests.runner import NautobotTestRunner
 
 APP_LABEL = "nautobot_ssot"
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / APP_LABEL / "migrations"
-
-
-def migrations_fingerprint() -> str:
-    """Hash of this app's migration files, stored on the test database as a comment."""
-    digest = hashlib.sha256()
-    for path in sorted(MIGRATIONS_DIR.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
+TEMPLATE_NAME = "nautobot_ssot_test_template"
 
 
 class _Server:
@@ -48,13 +37,6 @@ class _Server:
     def exists(self, name: str) -> bool:
         return bool(self.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]))
 
-    def comment(self, name: str) -> str:
-        rows = self.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name])
-        return (rows[0][0] or "") if rows else ""
-
-    def set_comment(self, name: str, text: str) -> None:
-        self.execute(f"COMMENT ON DATABASE \"{name}\" IS '{text}'")  # noqa: S608  (our own identifiers)
-
     def drop_app_schema(self, name: str) -> None:
         tables = self.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE %s",
@@ -67,29 +49,22 @@ class _Server:
 
 
 class SSoTTestRunner(NautobotTestRunner):
-    """Nautobot's test runner with template-based, migration-aware test database reuse."""
+    """Nautobot's test runner whose ``--keepdb`` database is a fresh clone of a migrated template."""
 
     def setup_databases(self, **kwargs):
-        """Prepare the reused test database before Django migrates it."""
+        """Clone the test database from the template (creating the template on the first run)."""
         connection = connections["default"]
         if not self.keepdb or connection.vendor != "postgresql":
             return super().setup_databases(**kwargs)
         server = _Server(connection)
         test_name = connection.creation._get_test_db_name()
-        template = "nautobot_ssot_test_template"
-        fingerprint = migrations_fingerprint()
-        created_from_scratch = False
-        if server.exists(test_name):
-            if server.comment(test_name) != fingerprint:
-                server.drop_app_schema(test_name)
-        elif server.exists(template):
-            server.execute(f'CREATE DATABASE "{test_name}" TEMPLATE "{template}"')
-        else:
-            created_from_scratch = True
+        has_template = server.exists(TEMPLATE_NAME)
+        if has_template:
+            server.execute(f'DROP DATABASE IF EXISTS "{test_name}" WITH (FORCE)')
+            server.execute(f'CREATE DATABASE "{test_name}" TEMPLATE "{TEMPLATE_NAME}"')
         old_config = super().setup_databases(**kwargs)
         connection.close()
-        if created_from_scratch and not server.exists(template):
-            server.execute(f'CREATE DATABASE "{template}" TEMPLATE "{test_name}"')
-            server.drop_app_schema(template)
-        server.set_comment(test_name, fingerprint)
+        if not has_template:
+            server.execute(f'CREATE DATABASE "{TEMPLATE_NAME}" TEMPLATE "{test_name}"')
+            server.drop_app_schema(TEMPLATE_NAME)
         return old_config
