@@ -8,6 +8,7 @@ never inherits what an earlier run left behind or flushed.
 
 from __future__ import annotations
 
+import nautobot
 from django.db import connections
 from nautobot.core.tests.runner import NautobotTestRunner
 
@@ -37,6 +38,17 @@ class _Server:
     def exists(self, name: str) -> bool:
         return bool(self.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]))
 
+    def template_version(self) -> str | None:
+        rows = self.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [TEMPLATE_NAME]
+        )
+        return rows[0][0] if rows else None
+
+    def make_template(self, source: str) -> None:
+        self.execute(f'CREATE DATABASE "{TEMPLATE_NAME}" TEMPLATE "{source}"')
+        self.drop_app_schema(TEMPLATE_NAME)
+        self.execute(f"COMMENT ON DATABASE \"{TEMPLATE_NAME}\" IS '{nautobot.__version__}'")  # noqa: S608
+
     def drop_app_schema(self, name: str) -> None:
         tables = self.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE %s",
@@ -58,13 +70,14 @@ class SSoTTestRunner(NautobotTestRunner):
             return super().setup_databases(**kwargs)
         server = _Server(connection)
         test_name = connection.creation._get_test_db_name()
-        has_template = server.exists(TEMPLATE_NAME)
-        if has_template:
+        has_template = server.template_version() == nautobot.__version__
+        if not has_template:
+            server.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_NAME}" WITH (FORCE)')
+        else:
             server.execute(f'DROP DATABASE IF EXISTS "{test_name}" WITH (FORCE)')
             server.execute(f'CREATE DATABASE "{test_name}" TEMPLATE "{TEMPLATE_NAME}"')
         old_config = super().setup_databases(**kwargs)
         connection.close()
         if not has_template:
-            server.execute(f'CREATE DATABASE "{TEMPLATE_NAME}" TEMPLATE "{test_name}"')
-            server.drop_app_schema(TEMPLATE_NAME)
+            server.make_template(test_name)
         return old_config
