@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from benchmark import Measure
-from benchmark_sync import PREFIX, Records, measured, phase_size
+from benchmark_sync import PREFIX, BenchAdapter, Records, measured, phase_size
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from nautobot.dcim.models import Location, LocationType
 from nautobot.extras.models import Status, Tag, TaggedItem
 from nautobot.tenancy.models import Tenant, TenantGroup
@@ -65,21 +66,22 @@ def site_object(row: dict, types: dict, status: Any, regions: dict, tenants: dic
 
 
 def floor_read(data: Records) -> None:
-    """Read the rows the sync compares, with plain values_list queries."""
-    locations = Location.objects.filter(location_type__name__startswith=PREFIX)
-    list(
-        locations.values_list(
-            "name",
-            "location_type__name",
-            "parent__name",
-            "status__name",
-            "tenant__name",
-            "description",
-            "_custom_field_data",
-        )
-    )
-    list(Tenant.objects.filter(name__startswith=PREFIX).values_list("name", "tenant_group__name"))
-    list(TaggedItem.objects.filter(tag__name__startswith=PREFIX).values_list("object_id", "tag__name"))
+    """Read what the load path reads, as plain rows: its own SQL (same rows, joins and columns), then the tags.
+
+    Each model's load queryset (``BenchAdapter.get_load_queryset``) runs as a plain cursor query, so the rows
+    and columns are exactly those the load path fetches, without building model instances; the tags of the
+    same objects are read with one ``values_list`` query per model, where the load path prefetches them.
+    """
+    adapter = BenchAdapter(job=None)
+    for modelname in adapter.top_level:
+        model_class = getattr(adapter, modelname)
+        sql, params = adapter.get_load_queryset(model_class).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            pks = [row[0] for row in cursor.fetchall()]
+        content_type = ContentType.objects.get_for_model(model_class._model)
+        tags = TaggedItem.objects.filter(content_type=content_type, object_id__in=pks)
+        list(tags.values_list("object_id", "tag__name"))
 
 
 def floor_update(data: Records) -> None:

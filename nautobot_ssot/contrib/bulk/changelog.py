@@ -12,7 +12,7 @@ record instead of adding a second one, as Nautobot does.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -20,9 +20,10 @@ from django.db.models import ForeignKey, ManyToManyField, Model, QuerySet
 from django.db.models.query import get_prefetcher
 from nautobot.core.api.exceptions import SerializerNotFound
 from nautobot.core.api.utils import get_serializer_for_model
+from nautobot.core.constants import NATURAL_SLUG_SEPARATOR
 from nautobot.core.models import BaseModel
 from nautobot.core.models.tree_queries import TreeModel
-from nautobot.core.models.utils import serialize_object
+from nautobot.core.models.utils import construct_natural_slug, serialize_object
 from nautobot.core.utils.cache import construct_cache_key
 from nautobot.extras.constants import CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL, CHANGELOG_MAX_OBJECT_REPR
 from nautobot.extras.models import ObjectChange
@@ -155,7 +156,7 @@ def serialize_v2(objects: Sequence[Model]) -> list[Any]:
     memoize_nested(serializer.child)
     base_slug = getattr(type(objects[0]), "natural_slug", None) is BaseModel.natural_slug
     if base_slug and "natural_slug" in serializer.child.fields:
-        serializer.child.get_natural_slug = natural_slug
+        serializer.child.get_natural_slug = NaturalSlugs()
     memo = CacheMemo.current()
     if memo is None:
         return list(serializer.data)
@@ -164,16 +165,36 @@ def serialize_v2(objects: Sequence[Model]) -> list[Any]:
         return list(serializer.data)
 
 
-def natural_slug(instance: Model) -> str:
-    """What the API serializer's ``get_natural_slug`` returns, computing the slug once instead of twice.
+@dataclass
+class NaturalSlugs:
+    """What the API serializer's ``get_natural_slug`` returns, for models with the base ``natural_slug``.
 
-    The serializer's ``getattr(instance, "natural_slug", construct_natural_slug(...))`` builds the slug for its
-    default and again through the property; for models with the base ``natural_slug`` both are the same value.
+    The serializer's ``getattr(instance, "natural_slug", construct_natural_slug(...))`` builds the slug twice
+    (for its default, then through the property). Here it is built once, from the slug of each natural key value
+    and of the primary key, each made by ``construct_natural_slug`` itself and remembered for the batch: the
+    parents, types and other values objects share are slugified once.
+
+    Attributes:
+        parts: Slug of each (type, value), and of each primary key.
     """
-    try:
-        return instance.natural_slug
-    except (AttributeError, NotImplementedError):
-        return "unknown"
+
+    parts: dict[Any, str] = field(default_factory=dict)
+
+    def __call__(self, instance: Model) -> str:
+        """Return the natural slug of ``instance`` (``unknown`` when it has no natural key)."""
+        try:
+            values = instance.natural_key()
+        except (AttributeError, NotImplementedError):
+            return "unknown"
+        parts = [self._part((type(value), value), [value], None) for value in values]
+        if instance.pk is not None:
+            parts.append(self._part(instance.pk, [], instance.pk))
+        return NATURAL_SLUG_SEPARATOR.join(parts)
+
+    def _part(self, key: Any, values: list[Any], pk: Any) -> str:
+        if key not in self.parts:
+            self.parts[key] = construct_natural_slug(values, pk=pk)
+        return self.parts[key]
 
 
 def preload_displays(memo: CacheMemo, objects: Sequence[Model]) -> None:
@@ -198,8 +219,8 @@ def memoize_nested(serializer: Serializer) -> None:
     Thousands of sites share a few regions, tenants, statuses and tags; their nested representation (depth 1)
     depends on the related object alone.
     """
-    for field in serializer.fields.values():
-        nested = field.child if isinstance(field, ListSerializer) else field
+    for serializer_field in serializer.fields.values():
+        nested = serializer_field.child if isinstance(serializer_field, ListSerializer) else serializer_field
         if isinstance(nested, Serializer) and not isinstance(nested, ListSerializer):
             nested.to_representation = remembered(nested.to_representation)
 
