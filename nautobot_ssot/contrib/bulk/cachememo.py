@@ -24,6 +24,8 @@ from django.core.cache import caches
 _MISSING = object()
 DEFERRABLE = {"timeout", "version"}
 """Keyword arguments of a ``set`` that ``deferring()`` may send later with ``set_many``."""
+PRECISE = ("get", "set", "set_many", "delete", "delete_many")
+"""Cache methods the memo follows key by key; any other write (``delete_pattern``, ``clear``...) empties it."""
 _ABSENT = object()
 """Memo value of a key read (by ``preload``) and found absent from the cache."""
 _WRAPPED = (
@@ -69,8 +71,11 @@ class CacheMemo:
         backend.set = self._setter(original["set"])
         if "set_many" in original:
             backend.set_many = self._many_setter(original["set_many"])
+        for name in ("delete", "delete_many"):
+            if name in original:
+                setattr(backend, name, self._deleter(original[name], many=name == "delete_many"))
         for name, method in original.items():
-            if name not in ("get", "set", "set_many"):
+            if name not in PRECISE:
                 setattr(backend, name, self._forgetter(method))
         try:
             yield self
@@ -156,6 +161,19 @@ class CacheMemo:
             return result
 
         return set_many
+
+    def _deleter(self, method: Callable[..., Any], many: bool) -> Callable[..., Any]:
+        def delete(keys: Any, *args: Any, **kwargs: Any) -> Any:
+            self.send_deferred()
+            keys = list(keys) if many else keys
+            if len(args) > 1 or kwargs.keys() - {"version"}:
+                self.values.clear()
+            version = kwargs.get("version", args[0] if args else None)
+            for key in keys if many else (keys,):
+                self.values.pop((key, version), None)
+            return method(keys, *args, **kwargs)
+
+        return delete
 
     def _forgetter(self, method: Callable[..., Any]) -> Callable[..., Any]:
         def forget(*args: Any, **kwargs: Any) -> Any:
