@@ -16,7 +16,8 @@ tenant group, tags and a custom field. Four phases run for each path, from an em
 The standard and bulk paths run the way a job runs them: source and target adapters, the diff, and the job's
 syncer (``nautobot_ssot.sync.executor.apply_diff``) inside a job change context, so change records are written.
 The floor writes the same rows with plain ``bulk_create``/``bulk_update``/queryset ``delete()``, without
-validation or change records, and for the no-op phase reads the same rows with plain ``values_list`` queries.
+validation or change records, and for the no-op phase reads the same rows and columns as the load path (its
+own SQL, run as plain cursor queries without building objects, and the tags with ``values_list``).
 All three run in one process, one after the other, so the ratios between them hold on a busy machine.
 """
 

@@ -15,6 +15,8 @@ from nautobot.dcim.models import Location, LocationType
 from nautobot.extras.models import Status, Tag, TaggedItem
 from nautobot.tenancy.models import Tenant, TenantGroup
 
+from nautobot_ssot.contrib.cache import collection_paused
+
 BATCH = 1000
 
 
@@ -70,9 +72,15 @@ def floor_read(data: Records) -> None:
 
     Each model's load queryset (``BenchAdapter.get_load_queryset``) runs as a plain cursor query, so the rows
     and columns are exactly those the load path fetches, without building model instances; the tags of the
-    same objects are read with one ``values_list`` query per model, where the load path prefetches them.
+    same objects are read with one ``values_list`` query per model, where the load path prefetches them. The
+    garbage collector is paused during the read, as it is while the load path loads.
     """
-    adapter = BenchAdapter(job=None)
+    with collection_paused():
+        read_load_rows(BenchAdapter(job=None))
+
+
+def read_load_rows(adapter: BenchAdapter) -> None:
+    """Run each model's load SQL as a plain cursor query, then read the tags of the rows."""
     for modelname in adapter.top_level:
         model_class = getattr(adapter, modelname)
         sql, params = adapter.get_load_queryset(model_class).query.sql_with_params()
