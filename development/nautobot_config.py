@@ -70,6 +70,13 @@ _FIXTURE_JOBS_ROOT = str(Path(__file__).resolve().parent.parent / "tests" / "fix
 _RUNNING_TESTS = len(sys.argv) > 1 and sys.argv[1] == "test"
 JOBS_ROOT = os.getenv("NAUTOBOT_JOBS_ROOT", _FIXTURE_JOBS_ROOT if _RUNNING_TESTS else JOBS_ROOT)  # noqa: F405
 
+# Nautobot caches database content (custom field definitions, tree displays...) in Redis. Keep each
+# database's entries apart, so that test databases, the demo's remote and the development database
+# sharing one Redis never read each other's cached rows.
+CACHES["default"]["KEY_PREFIX"] = (  # noqa: F405
+    DATABASES["default"]["TEST"]["NAME"] if _RUNNING_TESTS else DATABASES["default"]["NAME"]
+)
+
 PLUGINS = ["nautobot_ssot"]
 PLUGINS_CONFIG = {
     "nautobot_ssot": {
