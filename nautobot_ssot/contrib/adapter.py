@@ -39,7 +39,7 @@ class NautobotAdapter(Adapter):
 
     skip_auto_component_creation: ClassVar[bool] = False
 
-    def __init__(self, *args: Any, job: Any, sync: Any = None, bulk: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, job: Any, sync: Any = None, bulk: bool | None = None, **kwargs: Any) -> None:
         """Create the adapter without loading anything yet.
 
         Args:
@@ -48,12 +48,15 @@ class NautobotAdapter(Adapter):
             sync: The Sync record of the run.
             bulk: Write this adapter's models on the bulk path (validated, queued, written in batches when the
                 sync completes) unless a model sets ``_bulk``; see the performance page of the developer docs.
+                When not given, the job's ``Meta.bulk_writes`` decides (False when unset).
             **kwargs: Passed on to ``diffsync.Adapter``.
         """
         super().__init__(*args, **kwargs)
         self.job = job
         self.sync = sync
         self.orm_cache = OrmCache()
+        if bulk is None:
+            bulk = bool(getattr(getattr(job, "Meta", None), "bulk_writes", False))
         self.bulk_writer = BulkWriter(self, enabled=bulk)
         self._field_hooks: dict[type[NautobotModel], dict[str, FieldHook]] = {}
 

@@ -237,3 +237,14 @@ class BulkPathTestCase(TestCase):
         self.assertEqual(len(logs.output), 1)
         self.assertIn("standard path", logs.output[0])
         self.assertEqual(ContentType.objects.get_for_model(Device).model, "device")
+
+
+class BulkOptInTestCase(TestCase):
+    def test_job_meta_turns_the_bulk_path_on_and_the_adapter_argument_wins(self):
+        class Job:
+            class Meta:
+                bulk_writes = True
+
+        self.assertTrue(NautobotAdapter(job=Job()).bulk_writer.enabled)
+        self.assertFalse(NautobotAdapter(job=Job(), bulk=False).bulk_writer.enabled)
+        self.assertFalse(NautobotAdapter(job=None).bulk_writer.enabled)
