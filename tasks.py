@@ -550,11 +550,25 @@ def unittest(
         raise Exit("Unit tests failed.", 1)
 
 
+def _ensure_chromium(c: Context) -> bool:
+    """Install Debian's Chromium for the browser test when it is missing (needs root and apt-get)."""
+    chromium = os.getenv("NAUTOBOT_SSOT_CHROMIUM", "/usr/bin/chromium")
+    if Path(chromium).exists():
+        return True
+    if not shutil.which("apt-get") or os.geteuid() != 0:
+        print(f"{chromium} is missing: install Debian's chromium package (apt-get install chromium chromium-driver).")
+        return False
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    c.run("apt-get update -q", env=env, warn=True)
+    return bool(c.run("apt-get install -y -q chromium chromium-driver", env=env, warn=True)) and Path(chromium).exists()
+
+
 def _gate_steps(c: Context, failfast: bool) -> list[tuple[str, Callable[[], bool]]]:
     return [
         ("ruff", lambda: _ruff(c)),
         ("check-migrations", lambda: _check_migrations(c)),
         ("docs", lambda: _docs(c)),
+        ("chromium", lambda: _ensure_chromium(c)),
         (
             "unittest",
             lambda: _unittest(c, label="", keepdb=True, failfast=failfast, buffer=True, verbose=False, coverage=False),
