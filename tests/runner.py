@@ -14,6 +14,13 @@ from nautobot.core.tests.runner import NautobotTestRunner
 
 APP_LABEL = "nautobot_ssot"
 TEMPLATE_NAME = "nautobot_ssot_test_template"
+TEMPLATE_FORMAT = "2"
+"""Bumped when the way the template is built changes, so that older templates are rebuilt."""
+
+
+def template_label() -> str:
+    """The label a usable template carries: the Nautobot version and the template format."""
+    return f"nautobot {nautobot.__version__}, format {TEMPLATE_FORMAT}"
 
 
 class _Server:
@@ -47,7 +54,7 @@ class _Server:
     def make_template(self, source: str) -> None:
         self.execute(f'CREATE DATABASE "{TEMPLATE_NAME}" TEMPLATE "{source}"')
         self.drop_app_schema(TEMPLATE_NAME)
-        self.execute(f"COMMENT ON DATABASE \"{TEMPLATE_NAME}\" IS '{nautobot.__version__}'")  # noqa: S608
+        self.execute(f"COMMENT ON DATABASE \"{TEMPLATE_NAME}\" IS '{template_label()}'")  # noqa: S608
 
     def drop_app_schema(self, name: str) -> None:
         tables = self.execute(
@@ -70,12 +77,12 @@ class SSoTTestRunner(NautobotTestRunner):
             return super().setup_databases(**kwargs)
         server = _Server(connection)
         test_name = connection.creation._get_test_db_name()
-        has_template = server.template_version() == nautobot.__version__
-        if not has_template:
-            server.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_NAME}" WITH (FORCE)')
-        else:
-            server.execute(f'DROP DATABASE IF EXISTS "{test_name}" WITH (FORCE)')
+        has_template = server.template_version() == template_label()
+        server.execute(f'DROP DATABASE IF EXISTS "{test_name}" WITH (FORCE)')
+        if has_template:
             server.execute(f'CREATE DATABASE "{test_name}" TEMPLATE "{TEMPLATE_NAME}"')
+        else:
+            server.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_NAME}" WITH (FORCE)')
         old_config = super().setup_databases(**kwargs)
         connection.close()
         if not has_template:
