@@ -593,8 +593,13 @@ def benchmark(c: Context, sites: int = 5000, paths: str = "standard,bulk,floor")
 
 @task(help={"failfast": "Stop at the first failing step (and the first failing test)."})
 def tests(c: Context, failfast: bool = False) -> None:
-    """Run the whole gate: ruff, migrations check, strict docs build, unit tests."""
+    """Run the whole gate: ruff, migrations check, strict docs build, unit tests.
+
+    The browser test's screenshots go to ``development/.run/screenshots`` here, so the gate leaves the
+    working tree clean; ``invoke unittest --label tests.browser`` refreshes the ones in ``docs/user/images``.
+    """
     _prepare(c)
+    os.environ.setdefault("NAUTOBOT_SSOT_SCREENSHOT_DIR", str(RUN_DIR / "screenshots"))
     results: dict[str, bool] = {}
     with _services_for_task():
         for name, step in _gate_steps(c, failfast):
