@@ -10,7 +10,8 @@ Every object is written inside ``transaction.atomic()``: a failure (a diffsync `
 unexpected error such as a database ``DataError``) rolls back that object only and is logged as that object's
 error; the rest goes on. Objects under a parent that could not be created are reported as failed too. Loss of
 the database connection ends the sync. The log events have diffsync's shape, so the run's LogCollector
-records them.
+records them. Unchanged objects are only counted (diffsync logs them only with ``LOG_UNCHANGED_RECORDS``, and
+then they go through the full walk), so that a sync with few changes costs little more than its diff.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ def dependency_order(types: list[str], adapter: Adapter) -> list[str]:
 
 def ordered_children(diff: Diff, adapter: Adapter) -> list[DiffElement]:
     """The elements of ``diff`` (one level), model groups in dependency order, diff order within a group."""
+    if not diff.children:
+        return []
     by_type: dict[str, list[DiffElement]] = {}
     for element in diff.get_children():
         by_type.setdefault(element.type, []).append(element)
@@ -106,6 +109,10 @@ class SafeSyncer(DiffSyncSyncer):
         changed = False
         for element in elements:
             if element.action == DiffSyncActions.DELETE:
+                continue
+            if element.action is None and not self.flags & DiffSyncFlags.LOG_UNCHANGED_RECORDS:
+                self.incr_elements_processed()
+                changed |= self._upsert(ordered_children(element.child_diff, self.dst_diffsync), element)
                 continue
             element_changed, result = self._apply(element, parent)
             changed |= element_changed

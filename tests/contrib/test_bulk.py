@@ -131,10 +131,11 @@ class DatabaseState:
         return cls(locations, tenants, changes)
 
 
-def sync(data: dict[str, list[dict[str, Any]]], bulk: bool, user: User) -> Any:
+def sync(data: dict[str, list[dict[str, Any]]], bulk: bool, user: User, batch_size: int = 0) -> Any:
     """Sync ``data`` into the database through the job's syncer, as a job would (in a job change context)."""
     with web_request_context(user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
         target = BulkAdapter(job=None, bulk=bulk)
+        target.bulk_writer.batch_size = batch_size or target.bulk_writer.batch_size
         target.load()
         source = source_for(BulkAdapter, data)
         diff = source.diff_to(target)
@@ -193,6 +194,27 @@ class BulkPathTestCase(TestCase):
             self.assertEqual(record.object_repr, str(location))
             self.assertEqual(record.object_data, serialize_object(location))
             self.assertEqual(record.object_data_v2, json.loads(json.dumps(serialize_object_v2(location), default=str)))
+
+    def test_change_records_across_batches_show_related_objects_as_stored(self):
+        sync(records(2), True, self.tester, batch_size=2)
+        for location in Location.objects.filter(location_type__name__in=("Region", "Site")):
+            self.assert_last_record_serializes(location)
+        step = records(2)
+        by_name = {location["name"]: location for location in step["location"]}
+        for name in ("Site 1", "Region 1", "Site 3"):
+            by_name[name]["description"] = f"{name} edited"
+        order = ("Site 1", "Region 1", "Site 3", "Region 0", "Site 0", "Site 2")
+        step["location"] = [by_name[name] for name in order]
+        sync(step, True, self.tester, batch_size=1)
+        site = Location.objects.get(name="Site 3")
+        self.assertEqual(self.assert_last_record_serializes(site)["parent"]["description"], "Region 1 edited")
+
+    def assert_last_record_serializes(self, location: Location) -> dict:
+        record = ObjectChange.objects.filter(changed_object_id=location.pk).order_by("time").last()
+        self.assertEqual(record.object_data, serialize_object(location))
+        expected = json.loads(json.dumps(serialize_object_v2(location), default=str))
+        self.assertEqual(record.object_data_v2, expected)
+        return record.object_data_v2
 
     def test_update_and_delete_give_the_same_objects_and_change_records(self):
         states = self.run_both(records(5), records(5, changed=True))

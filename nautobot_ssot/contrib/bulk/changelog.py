@@ -11,31 +11,22 @@ record instead of adding a second one, as Nautobot does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import ForeignKey, ManyToManyField, Model, QuerySet
 from django.db.models.query import get_prefetcher
-from nautobot.core.api.exceptions import SerializerNotFound
-from nautobot.core.api.utils import get_serializer_for_model
-from nautobot.core.constants import NATURAL_SLUG_SEPARATOR
-from nautobot.core.models import BaseModel
-from nautobot.core.models.tree_queries import TreeModel
-from nautobot.core.models.utils import construct_natural_slug, serialize_object
-from nautobot.core.utils.cache import construct_cache_key
+from nautobot.core.models.utils import serialize_object
 from nautobot.extras.constants import CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL, CHANGELOG_MAX_OBJECT_REPR
 from nautobot.extras.models import ObjectChange
 from nautobot.extras.models.change_logging import ChangeLoggedModel
 from nautobot.extras.signals import change_context_state
-from rest_framework.serializers import ListSerializer, Serializer
 from taggit.managers import TaggableManager
 
-from nautobot_ssot.contrib.bulk.cachememo import CacheMemo
-
-SERIALIZER_CONTEXT = {"request": None, "depth": 1, "exclude_m2m": False}
-"""The context Nautobot serializes changed objects with (``serialize_object_v2``)."""
+from nautobot_ssot.contrib.bulk.copy import copy_rows
+from nautobot_ssot.contrib.bulk.serialization import SerializerMemo, serialize_v2
 
 
 def foreign_keys(model: type[Model]) -> list[str]:
@@ -96,6 +87,7 @@ class ChangeRecorder:
     """
 
     batch_size: int = 500
+    memo: SerializerMemo = field(default_factory=SerializerMemo)
 
     @property
     def context(self) -> Any:
@@ -124,14 +116,18 @@ class ChangeRecorder:
         return self.save(self.build(objects, action))
 
     def save(self, records: Iterable[ObjectChange]) -> int:
-        """Write built records."""
+        """Write built records (with ``COPY`` on PostgreSQL, see ``nautobot_ssot.contrib.bulk.copy``)."""
         records = list(records)
-        ObjectChange.objects.bulk_create(records, batch_size=self.batch_size)
+        for start in range(0, len(records), self.batch_size):
+            batch = records[start : start + self.batch_size]
+            if not copy_rows(ObjectChange, batch):
+                ObjectChange.objects.bulk_create(batch)
         return len(records)
 
     def _build_batch(self, objects: Sequence[Model], action: str, context: Any) -> list[ObjectChange]:
         own = type(objects[0]).to_objectchange is not ChangeLoggedModel.to_objectchange
-        versions = [None] * len(objects) if own else serialize_v2(objects)
+        self.memo.forget([obj.pk for obj in objects])
+        versions = [None] * len(objects) if own else serialize_v2(objects, self.memo)
         user = context.get_user(objects[0])
         content_type = ContentType.objects.get_for_model(type(objects[0]))
         records = []
@@ -144,100 +140,6 @@ class ChangeRecorder:
             if record is not None:
                 records.append(stamp(record, context, user))
         return records
-
-
-def serialize_v2(objects: Sequence[Model]) -> list[Any]:
-    """Serialize objects like ``serialize_object_v2``, with one list serializer for the batch."""
-    try:
-        serializer_class = get_serializer_for_model(type(objects[0]))
-    except SerializerNotFound:
-        return [serialize_object(obj) for obj in objects]
-    serializer = serializer_class(objects, many=True, context=dict(SERIALIZER_CONTEXT))
-    memoize_nested(serializer.child)
-    base_slug = getattr(type(objects[0]), "natural_slug", None) is BaseModel.natural_slug
-    if base_slug and "natural_slug" in serializer.child.fields:
-        serializer.child.get_natural_slug = NaturalSlugs()
-    memo = CacheMemo.current()
-    if memo is None:
-        return list(serializer.data)
-    preload_displays(memo, objects)
-    with memo.deferring():
-        return list(serializer.data)
-
-
-@dataclass
-class NaturalSlugs:
-    """What the API serializer's ``get_natural_slug`` returns, for models with the base ``natural_slug``.
-
-    The serializer's ``getattr(instance, "natural_slug", construct_natural_slug(...))`` builds the slug twice
-    (for its default, then through the property). Here it is built once, from the slug of each natural key value
-    and of the primary key, each made by ``construct_natural_slug`` itself and remembered for the batch: the
-    parents, types and other values objects share are slugified once.
-
-    Attributes:
-        parts: Slug of each (type, value), and of each primary key.
-    """
-
-    parts: dict[Any, str] = field(default_factory=dict)
-
-    def __call__(self, instance: Model) -> str:
-        """Return the natural slug of ``instance`` (``unknown`` when it has no natural key)."""
-        try:
-            values = instance.natural_key()
-        except (AttributeError, NotImplementedError):
-            return "unknown"
-        parts = [self._part((type(value), value), [value], None) for value in values]
-        if instance.pk is not None:
-            parts.append(self._part(instance.pk, [], instance.pk))
-        return NATURAL_SLUG_SEPARATOR.join(parts)
-
-    def _part(self, key: Any, values: list[Any], pk: Any) -> str:
-        if key not in self.parts:
-            self.parts[key] = construct_natural_slug(values, pk=pk)
-        return self.parts[key]
-
-
-def preload_displays(memo: CacheMemo, objects: Sequence[Model]) -> None:
-    """Read the cached ``display`` of tree objects and of their parents with one cache query.
-
-    ``TreeModel.display`` reads its own key and its parent's, then writes its own, per object.
-    """
-    if not isinstance(objects[0], TreeModel):
-        return
-    keys = []
-    for obj in objects:
-        key = construct_cache_key(obj, method_name="display", branch_aware=True)
-        keys.append(key)
-        if getattr(obj, "parent_id", None) is not None:
-            keys.append(key.replace(str(obj.id), str(obj.parent_id)))
-    memo.preload(keys)
-
-
-def memoize_nested(serializer: Serializer) -> None:
-    """Serialize each related object once per batch: the nested serializers remember their output per object.
-
-    Thousands of sites share a few regions, tenants, statuses and tags; their nested representation (depth 1)
-    depends on the related object alone.
-    """
-    for serializer_field in serializer.fields.values():
-        nested = serializer_field.child if isinstance(serializer_field, ListSerializer) else serializer_field
-        if isinstance(nested, Serializer) and not isinstance(nested, ListSerializer):
-            nested.to_representation = remembered(nested.to_representation)
-
-
-def remembered(represent: Callable[[Model], Any]) -> Callable[[Model], Any]:
-    """Return ``represent`` remembering its result per primary key."""
-    results: dict[Any, Any] = {}
-
-    def representation(instance: Model) -> Any:
-        key = getattr(instance, "pk", None)
-        if key is None:
-            return represent(instance)
-        if key not in results:
-            results[key] = represent(instance)
-        return results[key]
-
-    return representation
 
 
 def plain_record(obj: Model, action: str, data_v2: Any) -> ObjectChange:

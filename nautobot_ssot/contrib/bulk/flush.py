@@ -9,7 +9,7 @@ own log entries, so that the run's log shows it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -45,14 +45,12 @@ class Flusher:
         recorder: Creates the ObjectChange records.
         batch_size: Objects per batch.
         adapter: The adapter (named in failure log entries).
-        trees: Tree models written, whose cached hierarchy is invalidated at the end.
     """
 
     validator: BulkValidator
     recorder: ChangeRecorder
     batch_size: int
     adapter: Any
-    trees: set[type[Model]] = field(default_factory=set)
 
     def run(self, creates: PendingQueue, updates: PendingQueue, deletes: PendingQueue) -> None:
         """Write creates, updates, then deletes (objects of referring models first)."""
@@ -62,12 +60,8 @@ class Flusher:
             self._batches(model, writes, self.update_batch, ObjectChangeActionChoices.ACTION_UPDATE)
         for model, writes in referrers_first(list(deletes.take())):
             self._batches(model, writes, self.delete_batch, ObjectChangeActionChoices.ACTION_DELETE)
-        for model in self.trees:
-            invalidate_tree_caches(model)
 
     def _batches(self, model: type[Model], writes: list[PendingWrite], write: BatchWriter, action: str) -> None:
-        if issubclass(model, TreeModel):
-            self.trees.add(model)
         for start in range(0, len(writes), self.batch_size):
             batch = writes[start : start + self.batch_size]
             try:
@@ -89,6 +83,7 @@ class Flusher:
         model._base_manager.bulk_create([pending.obj for pending in batch])
         for pending in batch:
             pending.obj._state.adding = False
+        invalidate_tree_caches(model)
         self._write_related(model, batch, known_empty=True)
         self._record(model, batch, ObjectChangeActionChoices.ACTION_CREATE)
 
@@ -100,6 +95,7 @@ class Flusher:
                 by_fields.setdefault(pending.fields | refreshed_fields(pending.obj), []).append(pending.obj)
         for fields, objects in by_fields.items():
             model._base_manager.bulk_update(objects, sorted(fields))
+        invalidate_tree_caches(model)
         self._write_related(model, batch, known_empty=False)
         self._record(model, batch, ObjectChangeActionChoices.ACTION_UPDATE)
 
@@ -117,6 +113,7 @@ class Flusher:
             collector.delete()
         finally:
             change_context_state.reset(token)
+        invalidate_tree_caches(model)
         self.validator.release(model, pks)
 
     def _write_related(self, model: type[Model], batch: list[PendingWrite], known_empty: bool) -> None:
@@ -180,7 +177,13 @@ def forget_attachments(model: type[Model], pks: Sequence[Any]) -> None:
 
 
 def invalidate_tree_caches(model: type[Model]) -> None:
-    """Drop the cached hierarchy of a tree model (what its ``save()``/``delete()`` and signals drop per object)."""
+    """Drop the cached hierarchy of a tree model (what its ``save()``/``delete()`` and signals drop per object).
+
+    It runs after each batch is written, before its change records are serialized: the natural key of a tree
+    object depends on the depth of the tree, which the batch may have changed.
+    """
+    if not issubclass(model, TreeModel):
+        return
     from django.core.cache import cache  # noqa: PLC0415  (the current thread's cache, memoized or not)
 
     prefix = f"nautobot.{model._meta.concrete_model._meta.label_lower}."

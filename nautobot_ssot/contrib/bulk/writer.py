@@ -64,6 +64,7 @@ class BulkWriter:
     memo: CacheMemo = field(default_factory=CacheMemo)
     _decisions: dict[type, bool] = field(default_factory=dict)
     _index: PendingIndex = field(default_factory=PendingIndex)
+    _shared: dict[tuple[type[Model], Any], Model] = field(default_factory=dict)
 
     def accepts(self, model_class: type[NautobotModel]) -> bool:
         """Whether ``model_class`` is written on the bulk path (says once why not, when it falls back)."""
@@ -77,6 +78,7 @@ class BulkWriter:
 
     def remember(self, instance: NautobotModel, database_object: Model) -> None:
         """Keep the database object a loaded diffsync object came from, for its update or delete."""
+        share_related(database_object, self._shared)
         self.loaded[(instance.get_type(), instance.get_unique_id())] = database_object
 
     def create(self, model_class: type[NautobotModel], instance: NautobotModel, values: dict[str, Any]) -> None:
@@ -167,6 +169,26 @@ class BulkWriter:
     def _say(self, message: str) -> None:
         job_logger = getattr(getattr(self.adapter, "job", None), "logger", None)
         (job_logger or logger).info(message)
+
+
+def share_related(obj: Model, shared: dict[tuple[type[Model], Any], Model]) -> None:
+    """Point the joined foreign keys of a loaded object at one instance per related object.
+
+    ``select_related`` gives every row its own copy of a related object, so what validation reads through one
+    (a site's type's parent, its parent region's type) would be read again for every object that shares it.
+    """
+    for model_field in obj._meta.concrete_fields:
+        if not (model_field.is_relation and model_field.is_cached(obj)):
+            continue
+        related = model_field.get_cached_value(obj)
+        if related is None:
+            continue
+        key = (type(related), related.pk)
+        if key not in shared:
+            shared[key] = related
+            share_related(related, shared)
+        elif shared[key] is not related:
+            model_field.set_cached_value(obj, shared[key])
 
 
 def snapshot(obj: Model) -> dict[str, Any]:

@@ -1,0 +1,79 @@
+"""Insert rows with PostgreSQL's ``COPY ... FROM STDIN`` instead of a multi-row ``INSERT``.
+
+Change records are large (the two JSON serializations of the object, about 4 KB per record). Sent as ``INSERT``
+parameters, every value is quoted into the statement on the client and the statement parsed on the server,
+which cost more than storing the rows. ``COPY`` sends the rows as tab-separated text, which the server reads
+without parsing SQL. The values are prepared as ``bulk_create`` prepares them (``pre_save``, then the field's
+database value; JSON with the field's encoder), so the stored rows are the same.
+
+Only PostgreSQL with psycopg2 has it; elsewhere ``copy_rows`` returns False and the caller uses ``bulk_create``.
+Statements sent with ``COPY`` do not pass through Django's query hooks (``execute_wrapper``, ``assertNumQueries``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from django.db import connections, router
+from django.db.backends.postgresql.operations import get_json_dumps
+from django.db.models import Field, JSONField, Model
+
+NULL = "\\N"
+"""How COPY's text format writes NULL."""
+
+ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+"""Characters COPY's text format reserves, with their escapes (the backslash first)."""
+
+
+def copy_rows(model: type[Model], objects: Sequence[Model]) -> bool:
+    """Insert ``objects`` (new, primary keys set) with one ``COPY``; return False when the database cannot.
+
+    Raises:
+        DatabaseError: The database refused the rows (nothing of the statement is stored).
+    """
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or not objects:
+        return False
+    fields = [field for field in model._meta.concrete_fields if field.column]
+    buffer = io.StringIO()
+    for obj in objects:
+        buffer.write("\t".join(copy_text(field, obj, connection) for field in fields))
+        buffer.write("\n")
+    buffer.seek(0)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    statement = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor:
+        raw = getattr(cursor, "cursor", cursor)
+        if not hasattr(raw, "copy_expert"):
+            return False
+        with connection.wrap_database_errors:
+            raw.copy_expert(statement, buffer)
+    return True
+
+
+def copy_text(field: Field, obj: Model, connection: Any) -> str:
+    """Return the value of ``field`` on a new ``obj`` as COPY text, prepared as an insert prepares it."""
+    value = field.pre_save(obj, add=True)
+    if isinstance(field, JSONField):
+        prepared = field.get_prep_value(value)
+        return NULL if prepared is None else escape(get_json_dumps(field.encoder)(prepared))
+    value = field.get_db_prep_save(value, connection)
+    if value is None:
+        return NULL
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return escape(str(value))
+
+
+def escape(text: str) -> str:
+    """Escape the characters COPY's text format reserves."""
+    for character, replacement in ESCAPES:
+        if character in text:
+            text = text.replace(character, replacement)
+    return text

@@ -1,0 +1,188 @@
+"""The REST API serialization of change records (``object_data_v2``), done per batch with per-flush memos.
+
+``serialize_object_v2`` serializes one object with its model's API serializer. For thousands of objects most of
+that work repeats: the nested representation of the same region, tenant, status or tag, the URL of every object
+(one URL resolver walk each), the slug of the same natural key values. ``serialize_v2`` serializes a batch with
+one list serializer and a ``SerializerMemo`` that lives for one flush:
+
+- nested serializers remember their output per related object; the output of an object is dropped when that
+  object is written again (``forget``), so a later batch sees it as it is stored;
+- hyperlinks to an object by its primary key are built from a template made by the first real ``reverse()`` of
+  each view (the primary key is the only part that changes);
+- natural slugs are built from the slug of each natural key value, each made once.
+
+The output is the same as ``serialize_object_v2``'s (a test compares them).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Model
+from nautobot.core.api.exceptions import SerializerNotFound
+from nautobot.core.api.utils import get_serializer_for_model
+from nautobot.core.constants import NATURAL_SLUG_SEPARATOR
+from nautobot.core.models import BaseModel
+from nautobot.core.models.tree_queries import TreeModel
+from nautobot.core.models.utils import construct_natural_slug, serialize_object
+from nautobot.core.utils.cache import construct_cache_key
+from rest_framework.relations import HyperlinkedRelatedField
+from rest_framework.serializers import ListSerializer, Serializer
+
+from nautobot_ssot.contrib.bulk.cachememo import CacheMemo
+
+SERIALIZER_CONTEXT = {"request": None, "depth": 1, "exclude_m2m": False}
+"""The context Nautobot serializes changed objects with (``serialize_object_v2``)."""
+
+TEMPLATED_KEYS = (uuid.UUID, int)
+"""Key types whose text appears unchanged in a reversed URL (no quoting), so that a URL template holds for all."""
+
+UrlTemplate = tuple[str, str]
+"""The text before and after the key in the URLs of one view."""
+
+
+@dataclass
+class NaturalSlugs:
+    """What the API serializer's ``get_natural_slug`` returns, for models with the base ``natural_slug``.
+
+    The serializer's ``getattr(instance, "natural_slug", construct_natural_slug(...))`` builds the slug twice
+    (for its default, then through the property). Here it is built once, from the slug of each natural key value
+    and of the primary key, each made by ``construct_natural_slug`` itself and remembered: the parents, types
+    and other values objects share are slugified once.
+
+    Attributes:
+        parts: Slug of each (type, value), and of each primary key.
+    """
+
+    parts: dict[Any, str] = field(default_factory=dict)
+
+    def __call__(self, instance: Model) -> str:
+        """Return the natural slug of ``instance`` (``unknown`` when it has no natural key)."""
+        try:
+            values = instance.natural_key()
+        except (AttributeError, NotImplementedError):
+            return "unknown"
+        parts = [self._part((type(value), value), [value], None) for value in values]
+        if instance.pk is not None:
+            parts.append(self._part(instance.pk, [], instance.pk))
+        return NATURAL_SLUG_SEPARATOR.join(parts)
+
+    def _part(self, key: Any, values: list[Any], pk: Any) -> str:
+        if key not in self.parts:
+            self.parts[key] = construct_natural_slug(values, pk=pk)
+        return self.parts[key]
+
+
+@dataclass
+class SerializerMemo:
+    """What the serializers of one flush remember: nested representations, URL templates, natural slugs.
+
+    Attributes:
+        nested: Representation per related object's primary key, per (serializer class, field name).
+        urls: URL template per (view name, format) for hyperlinks, and per (model, "notes") for notes URLs.
+        slugs: Slugs of natural key values.
+    """
+
+    nested: dict[tuple[type, str], dict[Any, Any]] = field(default_factory=dict)
+    urls: dict[Any, UrlTemplate | None] = field(default_factory=dict)
+    slugs: NaturalSlugs = field(default_factory=NaturalSlugs)
+
+    def forget(self, pks: Sequence[Any]) -> None:
+        """Drop the nested representations of objects that are being written again."""
+        for representations in self.nested.values():
+            for pk in pks:
+                representations.pop(pk, None)
+
+    def attach(self, serializer: Serializer) -> None:
+        """Make one batch's (child) serializer use the memo."""
+        for name, serializer_field in serializer.fields.items():
+            nested = serializer_field.child if isinstance(serializer_field, ListSerializer) else serializer_field
+            if isinstance(nested, Serializer) and not isinstance(nested, ListSerializer):
+                self._template_urls(nested)
+                memo = self.nested.setdefault((type(serializer), name), {})
+                nested.to_representation = remembered(nested.to_representation, memo)
+        self._template_urls(serializer)
+        model = serializer.Meta.model
+        if getattr(model, "natural_slug", None) is BaseModel.natural_slug and "natural_slug" in serializer.fields:
+            serializer.get_natural_slug = self.slugs
+
+    def _template_urls(self, serializer: Serializer) -> None:
+        for serializer_field in serializer.fields.values():
+            if isinstance(serializer_field, HyperlinkedRelatedField) and serializer_field.lookup_field == "pk":
+                serializer_field.get_url = self._hyperlink(serializer_field.get_url)
+        if "notes_url" in serializer.fields and hasattr(serializer, "get_notes_url"):
+            serializer.get_notes_url = self._notes_url(serializer.get_notes_url)
+
+    def _hyperlink(self, get_url: Callable[..., Any]) -> Callable[..., Any]:
+        def url(obj: Model, view_name: str, request: Any, format: Any) -> Any:  # noqa: A002  (DRF's name)
+            return self.expand((view_name, format), obj.pk, request, lambda: get_url(obj, view_name, request, format))
+
+        return url
+
+    def _notes_url(self, get_notes_url: Callable[[Model], Any]) -> Callable[[Model], Any]:
+        def notes_url(instance: Model) -> Any:
+            return self.expand((type(instance), "notes"), instance.pk, None, lambda: get_notes_url(instance))
+
+        return notes_url
+
+    def expand(self, key: Any, pk: Any, request: Any, reverse: Callable[[], Any]) -> Any:
+        """Return the URL of ``pk`` from the template under ``key``, making the template with ``reverse`` first."""
+        if request is not None or not isinstance(pk, TEMPLATED_KEYS):
+            return reverse()
+        template = self.urls.get(key)
+        if template is not None:
+            return f"{template[0]}{pk}{template[1]}"
+        result = reverse()
+        if key not in self.urls:
+            pieces = result.split(str(pk)) if isinstance(result, str) else ()
+            self.urls[key] = (pieces[0], pieces[1]) if len(pieces) == 2 else None
+        return result
+
+
+def remembered(represent: Callable[[Model], Any], results: dict[Any, Any]) -> Callable[[Model], Any]:
+    """Return ``represent`` remembering its result per primary key in ``results``."""
+
+    def representation(instance: Model) -> Any:
+        key = getattr(instance, "pk", None)
+        if key is None:
+            return represent(instance)
+        if key not in results:
+            results[key] = represent(instance)
+        return results[key]
+
+    return representation
+
+
+def serialize_v2(objects: Sequence[Model], memo: SerializerMemo) -> list[Any]:
+    """Serialize objects (all of one model) like ``serialize_object_v2``, with one list serializer."""
+    try:
+        serializer_class = get_serializer_for_model(type(objects[0]))
+    except SerializerNotFound:
+        return [serialize_object(obj) for obj in objects]
+    serializer = serializer_class(objects, many=True, context=dict(SERIALIZER_CONTEXT))
+    memo.attach(serializer.child)
+    cache_memo = CacheMemo.current()
+    if cache_memo is None:
+        return list(serializer.data)
+    preload_displays(cache_memo, objects)
+    with cache_memo.deferring():
+        return list(serializer.data)
+
+
+def preload_displays(memo: CacheMemo, objects: Sequence[Model]) -> None:
+    """Read the cached ``display`` of tree objects and of their parents with one cache query.
+
+    ``TreeModel.display`` reads its own key and its parent's, then writes its own, per object.
+    """
+    if not isinstance(objects[0], TreeModel):
+        return
+    keys = []
+    for obj in objects:
+        key = construct_cache_key(obj, method_name="display", branch_aware=True)
+        keys.append(key)
+        if getattr(obj, "parent_id", None) is not None:
+            keys.append(key.replace(str(obj.id), str(obj.parent_id)))
+    memo.preload(keys)
