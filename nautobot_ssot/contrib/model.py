@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from functools import cache
 from typing import Any, ClassVar, Optional
 
 from diffsync import Adapter, DiffSyncModel
@@ -14,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model, ProtectedError, QuerySet, RestrictedError
 from nautobot.apps.dcim import SkipAutoComponentCreation
-from pydantic import model_validator
+from pydantic import BaseModel, model_validator
 from typing_extensions import Self
 
 from nautobot_ssot.contrib.errors import describe_error
@@ -94,6 +95,25 @@ class NautobotModel(DiffSyncModel):
                     setattr(self, name, sort_items(value))
         return self
 
+    def get_identifiers(self) -> dict:
+        """Return the identifiers and their values, as diffsync does (a copy, in field order)."""
+        return self._dump("_identifiers")
+
+    def get_attrs(self) -> dict:
+        """Return the attributes and their values, as diffsync does (a copy, in field order)."""
+        return self._dump("_attributes")
+
+    def _dump(self, option: str) -> dict:
+        """``model_dump`` of the fields in ``option``, without pydantic's serializer for plain field values.
+
+        diffsync asks for these a dozen times per object while diffing; a class with its own pydantic
+        serializers goes through ``model_dump`` as before.
+        """
+        names = dump_names(type(self), option)
+        if names is None:
+            return self.dict(include=set(getattr(self, option)))
+        return {name: plain_copy(getattr(self, name)) for name in names}
+
     def get_from_db(self) -> Model:
         """Return the database object with this object's identifiers (through the adapter's ORM cache).
 
@@ -172,6 +192,34 @@ class NautobotModel(DiffSyncModel):
         skip = cls._skip_auto_component_creation or getattr(adapter, "skip_auto_component_creation", False)
         with transaction.atomic(), SkipAutoComponentCreation() if skip else nullcontext():
             yield
+
+
+@cache
+def dump_names(model_class: type[NautobotModel], option: str) -> tuple[str, ...] | None:
+    """The fields of ``option`` (``_identifiers`` or ``_attributes``) in field order, or None for ``model_dump``.
+
+    None when the class customizes its serialization (field or model serializers).
+    """
+    decorators = model_class.__pydantic_decorators__
+    if decorators.field_serializers or decorators.model_serializers:
+        return None
+    wanted = set(getattr(model_class, option))
+    return tuple(name for name in model_class.model_fields if name in wanted)
+
+
+def plain_copy(value: Any) -> Any:
+    """Copy a field value as ``model_dump`` returns it: containers copied, nested models as dictionaries."""
+    if isinstance(value, list):
+        return [plain_copy(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain_copy(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return tuple(plain_copy(item) for item in value)
+    if isinstance(value, (set, frozenset)):
+        return type(value)(plain_copy(item) for item in value)
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    return value
 
 
 def bulk_writer(adapter: Any, model_class: type[NautobotModel]) -> Any:

@@ -10,8 +10,8 @@ Every object is written inside ``transaction.atomic()``: a failure (a diffsync `
 unexpected error such as a database ``DataError``) rolls back that object only and is logged as that object's
 error; the rest goes on. Objects under a parent that could not be created are reported as failed too. Loss of
 the database connection ends the sync. The log events have diffsync's shape, so the run's LogCollector
-records them. Unchanged objects are only counted (diffsync logs them only with ``LOG_UNCHANGED_RECORDS``, and
-then they go through the full walk), so that a sync with few changes costs little more than its diff.
+records them. Unchanged objects are logged as diffsync logs them (with ``LOG_UNCHANGED_RECORDS``) and counted,
+without a savepoint or a call into the model, so that a sync with few changes costs little more than its diff.
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ from django.db.models import Model
 
 CONNECTION_ERRORS = (InterfaceError, OperationalError)
 """Errors that mean the database is gone for every object, not just one: they end the sync."""
+
+
+UNCHANGED_MESSAGE = "No changes to apply; no action needed"
+"""What diffsync logs for an unchanged object."""
 
 
 class SyncStopped(Exception):
@@ -110,8 +114,8 @@ class SafeSyncer(DiffSyncSyncer):
         for element in elements:
             if element.action == DiffSyncActions.DELETE:
                 continue
-            if element.action is None and not self.flags & DiffSyncFlags.LOG_UNCHANGED_RECORDS:
-                self.incr_elements_processed()
+            if element.action is None:
+                self._unchanged(element)
                 changed |= self._upsert(ordered_children(element.child_diff, self.dst_diffsync), element)
                 continue
             element_changed, result = self._apply(element, parent)
@@ -130,6 +134,13 @@ class SafeSyncer(DiffSyncSyncer):
             if element.action == DiffSyncActions.DELETE:
                 changed |= self._apply(element, parent)[0]
         return changed
+
+    def _unchanged(self, element: DiffElement) -> None:
+        """Count an unchanged object, and log it as diffsync does when ``LOG_UNCHANGED_RECORDS`` is set."""
+        if self.flags & DiffSyncFlags.LOG_UNCHANGED_RECORDS:
+            self._bind(element)
+            self.log_sync_status(None, DiffSyncStatus.SUCCESS, UNCHANGED_MESSAGE)
+        self.incr_elements_processed()
 
     def _skips_children(self, element: DiffElement) -> bool:
         dst_model = self.dst_diffsync.get_or_none(getattr(self.dst_diffsync, element.type), element.keys)

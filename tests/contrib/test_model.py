@@ -2,7 +2,7 @@
 
 from typing import Annotated, Optional
 
-from diffsync import Adapter
+from diffsync import Adapter, DiffSyncModel
 from diffsync.exceptions import ObjectNotDeleted, ObjectNotUpdated
 from nautobot.apps.testing import TestCase
 from nautobot.circuits.models import Provider
@@ -16,6 +16,7 @@ from nautobot_ssot.contrib import (
     RelatedObjectLookupError,
     SkipAutoComponentCreation,
 )
+from nautobot_ssot.contrib.typeddicts import TagDict
 from tests.contrib.fixtures import load, make_base, make_device_fixtures, make_location, make_provider_custom_field
 
 
@@ -163,3 +164,37 @@ class PlainAdapterTestCase(TestCase):
     def test_create_without_a_nautobot_adapter(self):
         TenantModel.create(Adapter(), {"name": "Acme"}, {})
         self.assertTrue(Tenant.objects.filter(name="Acme").exists())
+
+
+class TaggedLocationModel(NautobotModel):
+    _model = Location
+    _modelname = "tagged_location"
+    _identifiers = ("parent__name", "name")
+    _attributes = ("tags", "description", "code")
+
+    name: str
+    description: str = ""
+    parent__name: Optional[str] = None
+    tags: list[TagDict] = []
+    code: Annotated[Optional[dict], CustomFieldAnnotation(key="code")] = None
+
+
+class DumpTestCase(TestCase):
+    """``get_identifiers``/``get_attrs`` give what diffsync's ``model_dump`` versions give, without sharing values."""
+
+    def test_same_values_and_order_as_diffsync(self):
+        obj = TaggedLocationModel(
+            name="Site", parent__name="Region", tags=[{"name": "b"}, {"name": "a"}], code={"x": [1, 2]}
+        )
+        for ours, theirs in (
+            (obj.get_identifiers(), DiffSyncModel.get_identifiers(obj)),
+            (obj.get_attrs(), DiffSyncModel.get_attrs(obj)),
+        ):
+            self.assertEqual(ours, theirs)
+            self.assertEqual(list(ours), list(theirs))
+        self.assertEqual(obj.get_unique_id(), "Region__Site")
+        attrs = obj.get_attrs()
+        attrs["tags"].append({"name": "c"})
+        attrs["code"]["x"].append(3)
+        self.assertEqual(obj.tags, [{"name": "a"}, {"name": "b"}])
+        self.assertEqual(obj.code, {"x": [1, 2]})

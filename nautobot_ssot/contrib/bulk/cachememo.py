@@ -21,6 +21,8 @@ from typing import Any
 
 from django.core.cache import caches
 
+from nautobot_ssot.contrib.bulk.lookupmemo import LookupMemo
+
 _MISSING = object()
 DEFERRABLE = {"timeout", "version"}
 """Keyword arguments of a ``set`` that ``deferring()`` may send later with ``set_many``."""
@@ -52,9 +54,11 @@ class CacheMemo:
 
     Attributes:
         values: Values read or written, per (key, version).
+        lookups: Nautobot's metadata lookups answered from memory in the block (forgotten with any deleted key).
     """
 
     values: dict[Any, Any] = field(default_factory=dict)
+    lookups: LookupMemo = field(default_factory=LookupMemo)
     _deferred: dict[tuple[Any, Any], dict[Any, Any]] | None = None
     _set_many: Callable[..., Any] | None = None
 
@@ -78,7 +82,8 @@ class CacheMemo:
             if name not in PRECISE:
                 setattr(backend, name, self._forgetter(method))
         try:
-            yield self
+            with self.lookups.active():
+                yield self
         finally:
             self.send_deferred()
             for name in original:
@@ -165,6 +170,7 @@ class CacheMemo:
     def _deleter(self, method: Callable[..., Any], many: bool) -> Callable[..., Any]:
         def delete(keys: Any, *args: Any, **kwargs: Any) -> Any:
             self.send_deferred()
+            self.lookups.clear()
             keys = list(keys) if many else keys
             if len(args) > 1 or kwargs.keys() - {"version"}:
                 self.values.clear()
@@ -179,6 +185,7 @@ class CacheMemo:
         def forget(*args: Any, **kwargs: Any) -> Any:
             self.send_deferred()
             self.values.clear()
+            self.lookups.clear()
             return method(*args, **kwargs)
 
         return forget

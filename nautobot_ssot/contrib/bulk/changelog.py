@@ -18,7 +18,6 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import ForeignKey, ManyToManyField, Model, QuerySet
 from django.db.models.query import get_prefetcher
-from nautobot.core.models.utils import serialize_object
 from nautobot.extras.constants import CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL, CHANGELOG_MAX_OBJECT_REPR
 from nautobot.extras.models import ObjectChange
 from nautobot.extras.models.change_logging import ChangeLoggedModel
@@ -26,7 +25,7 @@ from nautobot.extras.signals import change_context_state
 from taggit.managers import TaggableManager
 
 from nautobot_ssot.contrib.bulk.copy import copy_rows
-from nautobot_ssot.contrib.bulk.serialization import SerializerMemo, serialize_v2
+from nautobot_ssot.contrib.bulk.serialization import SerializerMemo, serialize_v1, serialize_v2
 
 
 def foreign_keys(model: type[Model]) -> list[str]:
@@ -94,6 +93,18 @@ class ChangeRecorder:
         """The active change context (None outside a job or request: nothing is recorded)."""
         return change_context_state.get()
 
+    @staticmethod
+    def as_written(objects: list[Model]) -> list[Model]:
+        """Return objects just created (all of one model) for serialization, with their to-many rows read.
+
+        Their columns and related objects are the ones written (the related objects were found in the database
+        or created earlier in the flush, and nothing is updated before the creates are recorded), so they are
+        serialized as they are, as Nautobot serializes a saved instance; only the relation rows are read back.
+        """
+        for name in to_many_names(type(objects[0])):
+            attach_related(objects, name)
+        return objects
+
     def reload(self, model: type[Model], pks: Sequence[Any]) -> list[Model]:
         """Read objects back for serialization, in batches, with what the serializer needs."""
         objects: list[Model] = []
@@ -128,29 +139,29 @@ class ChangeRecorder:
         own = type(objects[0]).to_objectchange is not ChangeLoggedModel.to_objectchange
         self.memo.forget([obj.pk for obj in objects])
         versions = [None] * len(objects) if own else serialize_v2(objects, self.memo)
+        flat = [None] * len(objects) if own else serialize_v1(objects)
         user = context.get_user(objects[0])
         content_type = ContentType.objects.get_for_model(type(objects[0]))
         records = []
-        for obj, data_v2 in zip(objects, versions, strict=True):
+        for obj, data, data_v2 in zip(objects, flat, versions, strict=True):
             key = f"{content_type.pk}__{obj.pk}" + (f"__{user.pk}" if user is not None else "")
             if key in context.deferred_object_changes:
                 continue
             context.deferred_object_changes[key] = [{"action": action, "instance": obj, "user": user}]
-            record = obj.to_objectchange(action) if own else plain_record(obj, action, data_v2)
+            record = obj.to_objectchange(action) if own else plain_record(obj, content_type, action, data, data_v2)
             if record is not None:
                 records.append(stamp(record, context, user))
         return records
 
 
-def plain_record(obj: Model, action: str, data_v2: Any) -> ObjectChange:
-    """Build what ``ChangeLoggedModel.to_objectchange`` builds, with the API serialization done already."""
-    if hasattr(obj, "tags") and "tags" in getattr(obj, "_prefetched_objects_cache", {}):
-        obj._tags = list(obj.tags.all())
+def plain_record(obj: Model, content_type: ContentType, action: str, data: Any, data_v2: Any) -> ObjectChange:
+    """Build what ``ChangeLoggedModel.to_objectchange`` builds, with both serializations done already."""
     return ObjectChange(
-        changed_object=obj,
+        changed_object_type=content_type,
+        changed_object_id=obj.pk,
         object_repr=str(obj)[:CHANGELOG_MAX_OBJECT_REPR],
         action=action,
-        object_data=serialize_object(obj),
+        object_data=data,
         object_data_v2=data_v2,
     )
 

@@ -125,7 +125,10 @@ class Flusher:
     def _record(self, model: type[Model], batch: list[PendingWrite], action: str) -> None:
         if self.recorder.context is None:
             return
-        objects = self.recorder.reload(model, [pending.obj.pk for pending in batch])
+        if action == ObjectChangeActionChoices.ACTION_CREATE:
+            objects = self.recorder.as_written([pending.obj for pending in batch])
+        else:
+            objects = self.recorder.reload(model, [pending.obj.pk for pending in batch])
         self.recorder.save(self.recorder.build(objects, action))
 
 

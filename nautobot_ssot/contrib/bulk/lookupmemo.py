@@ -1,0 +1,93 @@
+"""Nautobot's cached metadata lookups, answered from memory inside a bulk write (part of ``CacheMemo``).
+
+Validating and serializing one object asks Nautobot for the custom fields, computed fields, relationships and
+data validation rules of its model, a dozen times. Each of those lookups builds its cache keys, opens a tracing
+span and reads the cache: cheap once, but the largest cost left per object after the cache reads themselves
+are memoized. ``LookupMemo`` answers a repeated lookup (same manager, same arguments) with the result of the
+first one. It is only in place on the thread that runs the bulk write, and it forgets everything whenever a
+cache key is deleted (which is how Nautobot invalidates these lookups when their definitions change).
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+LOOKUPS = (
+    ("nautobot.extras.models.customfields", "CustomFieldManager", "get_for_model"),
+    ("nautobot.extras.models.customfields", "CustomFieldManager", "keys_for_model"),
+    ("nautobot.extras.models.customfields", "ComputedFieldManager", "get_for_model"),
+    ("nautobot.extras.models.relationships", "RelationshipManager", "get_for_model"),
+    ("nautobot.extras.models.relationships", "RelationshipManager", "get_for_model_source"),
+    ("nautobot.extras.models.relationships", "RelationshipManager", "get_for_model_destination"),
+    ("nautobot.extras.models.datasources", "GitRepositoryManager", "get_for_provided_contents"),
+    ("nautobot.data_validation.models", "ValidationRuleManager", "get_for_model"),
+    ("nautobot.data_validation.models", "ValidationRuleManager", "get_enabled_for_model"),
+    ("nautobot.data_validation.custom_validators", "", "get_data_compliance_rules_map"),
+)
+"""(module, class or "" for a module function, name) of the lookups answered from memory."""
+
+
+@dataclass
+class LookupMemo:
+    """Results of Nautobot's metadata lookups, per (lookup, arguments), for the thread that owns the memo.
+
+    Attributes:
+        results: The remembered results.
+    """
+
+    results: dict[Any, Any] = field(default_factory=dict)
+    _owner: int | None = None
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Answer the lookups from memory inside the block, on the current thread only."""
+        if self._owner is not None:
+            yield
+            return
+        self._owner = threading.get_ident()
+        patched = [(owner, name, owner.__dict__[name]) for owner, name in lookup_owners()]
+        for owner, name, original in patched:
+            setattr(owner, name, self._remembering(original))
+        try:
+            yield
+        finally:
+            for owner, name, original in patched:
+                setattr(owner, name, original)
+            self._owner = None
+
+    def clear(self) -> None:
+        """Forget every result (a cache key was deleted, so a definition may have changed)."""
+        self.results.clear()
+
+    def _remembering(self, lookup: Callable[..., Any]) -> Callable[..., Any]:
+        def remembered(*args: Any, **kwargs: Any) -> Any:
+            if threading.get_ident() != self._owner:
+                return lookup(*args, **kwargs)
+            key = (lookup, args, tuple(sorted(kwargs.items())))
+            try:
+                hash(key)
+            except TypeError:
+                return lookup(*args, **kwargs)
+            if key not in self.results:
+                self.results[key] = lookup(*args, **kwargs)
+            return self.results[key]
+
+        return remembered
+
+
+@cache
+def lookup_owners() -> tuple[tuple[Any, str], ...]:
+    """Return the (class or module, attribute name) of every lookup in ``LOOKUPS`` that this Nautobot has."""
+    owners = []
+    for module_name, class_name, name in LOOKUPS:
+        owner: Any = importlib.import_module(module_name)
+        owner = getattr(owner, class_name, None) if class_name else owner
+        if owner is not None and name in vars(owner):
+            owners.append((owner, name))
+    return tuple(owners)
