@@ -88,7 +88,7 @@ class NautobotAdapter(Adapter):
             MultipleObjectsReturned: More than one object matches.
         """
         try:
-            return self.orm_cache.get(parameters, model_class)
+            return self.orm_cache.get(parameters, model_class, known=self.bulk_writer.find_pending_by_unique_key)
         except model_class.DoesNotExist:
             pending = self.bulk_writer.find_pending(model_class, dict(parameters))
             if pending is None:

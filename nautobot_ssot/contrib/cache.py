@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import gc
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 from django.db.models import Model
 
 CacheKey = Hashable
+KnownObject = Callable[[type[Model], Mapping[str, Any]], Optional[Model]]
+"""Finds an object without the database (such as one created in the same run), or returns None."""
 
 
 def freeze(value: Any) -> Hashable:
@@ -49,12 +51,13 @@ class OrmCache:
     hits: Counter[str] = field(default_factory=Counter)
     misses: Counter[str] = field(default_factory=Counter)
 
-    def get(self, parameters: Mapping[str, Any], model_class: type[Model]) -> Model:
+    def get(self, parameters: Mapping[str, Any], model_class: type[Model], known: KnownObject | None = None) -> Model:
         """Return the one object of ``model_class`` matching ``parameters``, from the cache when possible.
 
         Args:
             parameters: Django lookup parameters, for example ``{"name": "Site A"}``.
             model_class: The Django model to look in.
+            known: Asked on a cache miss before the database; an object it returns is the answer.
 
         Returns:
             The matching object.
@@ -69,6 +72,10 @@ class OrmCache:
         if cached is not None:
             self.hits[label] += 1
             return cached
+        instance = known(model_class, parameters) if known is not None else None
+        if instance is not None:
+            self.objects[label][key] = instance
+            return instance
         self.misses[label] += 1
         instance = model_class.objects.get(**parameters)
         self.objects[label][key] = instance

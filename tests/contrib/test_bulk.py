@@ -237,6 +237,16 @@ class BulkPathTestCase(TestCase):
         self.assertEqual(messages[True][0], 2)
         self.assertNotIn("Orphan", messages[True][1])
 
+    def test_objects_pending_creation_are_found_by_unique_key_without_a_query(self):
+        adapter = BulkAdapter(job=None, bulk=True)
+        BulkTenant.create(adapter, {"name": "Queued"}, {"tenant_group__name": "Customers"})
+        with self.assertNumQueries(0):
+            found = adapter.get_from_orm_cache({"name": "Queued"}, Tenant)
+        self.assertTrue(found._state.adding)
+        self.assertEqual(found.name, "Queued")
+        with self.assertRaises(Tenant.DoesNotExist):
+            adapter.get_from_orm_cache({"name": "Absent"}, Tenant)
+
     def test_uniqueness_is_checked_against_the_database_and_the_queue(self):
         Tenant.objects.create(name="Taken")
         validator = BulkValidator()

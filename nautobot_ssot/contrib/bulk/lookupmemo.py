@@ -4,8 +4,10 @@ Validating and serializing one object asks Nautobot for the custom fields, compu
 data validation rules of its model, a dozen times. Each of those lookups builds its cache keys, opens a tracing
 span and reads the cache: cheap once, but the largest cost left per object after the cache reads themselves
 are memoized. ``LookupMemo`` answers a repeated lookup (same manager, same arguments) with the result of the
-first one. It is only in place on the thread that runs the bulk write, and it forgets everything whenever a
-cache key is deleted (which is how Nautobot invalidates these lookups when their definitions change).
+first one. The lookups are wrapped once per process; the wrapper answers from a memo only on a thread where one
+is active (``LookupMemo.active()``, inside ``CacheMemo.active()``), and calls through everywhere else. The memo
+forgets everything whenever a cache key is deleted (which is how Nautobot invalidates these lookups when their
+definitions change).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, wraps
 from typing import Any
 
 LOOKUPS = (
@@ -33,52 +35,68 @@ LOOKUPS = (
 """(module, class or "" for a module function, name) of the lookups answered from memory."""
 
 
+_current = threading.local()
+"""The memo active on each thread (``_current.memo``), if any."""
+
+
 @dataclass
 class LookupMemo:
-    """Results of Nautobot's metadata lookups, per (lookup, arguments), for the thread that owns the memo.
+    """Results of Nautobot's metadata lookups, per (lookup, arguments), while the memo is active on a thread.
 
     Attributes:
         results: The remembered results.
     """
 
     results: dict[Any, Any] = field(default_factory=dict)
-    _owner: int | None = None
 
     @contextmanager
     def active(self) -> Iterator[None]:
-        """Answer the lookups from memory inside the block, on the current thread only."""
-        if self._owner is not None:
-            yield
-            return
-        self._owner = threading.get_ident()
-        patched = [(owner, name, owner.__dict__[name]) for owner, name in lookup_owners()]
-        for owner, name, original in patched:
-            setattr(owner, name, self._remembering(original))
+        """Answer the lookups from memory inside the block, on the current thread only (nesting is fine)."""
+        install_wrappers()
+        previous = getattr(_current, "memo", None)
+        _current.memo = self
         try:
             yield
         finally:
-            for owner, name, original in patched:
-                setattr(owner, name, original)
-            self._owner = None
+            _current.memo = previous
 
     def clear(self) -> None:
         """Forget every result (a cache key was deleted, so a definition may have changed)."""
         self.results.clear()
 
-    def _remembering(self, lookup: Callable[..., Any]) -> Callable[..., Any]:
-        def remembered(*args: Any, **kwargs: Any) -> Any:
-            if threading.get_ident() != self._owner:
-                return lookup(*args, **kwargs)
-            key = (lookup, args, tuple(sorted(kwargs.items())))
-            try:
-                hash(key)
-            except TypeError:
-                return lookup(*args, **kwargs)
-            if key not in self.results:
-                self.results[key] = lookup(*args, **kwargs)
-            return self.results[key]
+    def answer(self, lookup: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Any:
+        """Return the remembered result of ``lookup(*args, **kwargs)``, calling it the first time."""
+        key = (lookup, args, tuple(sorted(kwargs.items())))
+        try:
+            hash(key)
+        except TypeError:
+            return lookup(*args, **kwargs)
+        if key not in self.results:
+            self.results[key] = lookup(*args, **kwargs)
+        return self.results[key]
 
-        return remembered
+
+def remembering(lookup: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a lookup so that it asks the current thread's active memo, if there is one."""
+
+    @wraps(lookup)
+    def remembered(*args: Any, **kwargs: Any) -> Any:
+        memo = getattr(_current, "memo", None)
+        if memo is None:
+            return lookup(*args, **kwargs)
+        return memo.answer(lookup, args, kwargs)
+
+    remembered.__ssot_lookup__ = lookup
+    return remembered
+
+
+@cache
+def install_wrappers() -> None:
+    """Wrap every lookup in ``LOOKUPS`` once per process (without an active memo they just call through)."""
+    for owner, name in lookup_owners():
+        original = vars(owner)[name]
+        if not hasattr(original, "__ssot_lookup__"):
+            setattr(owner, name, remembering(original))
 
 
 @cache

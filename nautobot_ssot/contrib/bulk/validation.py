@@ -16,7 +16,7 @@ Unique constraints with a condition or expressions are still validated per objec
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,6 +123,13 @@ class BulkValidator:
         if model not in self.indexes:
             self.indexes[model] = [UniqueIndex.load(model, fields) for fields in unique_field_sets(model)]
         return self.indexes[model]
+
+    def is_unique_key(self, model: type[Model], parameters: Mapping[str, Any]) -> bool:
+        """Whether lookup ``parameters`` are the fields of one unique index of ``model``, none of them empty."""
+        if any(value is None for value in parameters.values()):
+            return False
+        names = set(parameters)
+        return any(set(index.fields) == names for index in self.unique_indexes(model))
 
     def _check_unique(self, obj: Model, errors: dict[str, list]) -> None:
         for index in self.unique_indexes(type(obj)):

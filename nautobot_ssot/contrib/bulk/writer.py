@@ -15,6 +15,7 @@ children and hierarchical models such as Location stay consistent.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -142,6 +143,16 @@ class BulkWriter:
         if len(matches) > 1:
             raise model.MultipleObjectsReturned(f"{len(matches)} pending {model.__name__} objects match")
         return matches[0] if matches else None
+
+    def find_pending_by_unique_key(self, model: type[Model], parameters: Mapping[str, Any]) -> Model | None:
+        """Return the object pending creation that ``parameters`` name, when they are a unique key of ``model``.
+
+        Such an object cannot also be in the database (validation reserved its unique values against it), so
+        the lookup needs no query.
+        """
+        if not self.creates.by_model.get(model) or not self.validator.is_unique_key(model, parameters):
+            return None
+        return self.find_pending(model, dict(parameters))
 
     def flush(self) -> None:
         """Write everything queued: creates, then updates, then deletes (children first)."""

@@ -1,0 +1,48 @@
+"""CacheMemo and LookupMemo: cache reads and Nautobot's metadata lookups answered from memory during a bulk write."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from nautobot.apps.testing import TestCase
+from nautobot.dcim.models import Location
+from nautobot.extras.choices import CustomFieldTypeChoices
+from nautobot.extras.models import CustomField
+
+from nautobot_ssot.contrib.bulk.cachememo import CacheMemo
+
+
+def custom_field_keys() -> list[str]:
+    return sorted(field.key for field in CustomField.objects.get_for_model(Location, get_queryset=False))
+
+
+class CacheMemoTestCase(TestCase):
+    def test_cache_reads_follow_writes_and_deletes(self):
+        memo = CacheMemo()
+        with memo.active():
+            cache.set("ssot-memo-test", 1, timeout=60)
+            self.assertEqual(cache.get("ssot-memo-test"), 1)
+            cache.set("ssot-memo-test", 2, timeout=60)
+            self.assertEqual(cache.get("ssot-memo-test"), 2)
+            cache.delete("ssot-memo-test")
+            self.assertIsNone(cache.get("ssot-memo-test"))
+        self.assertIsNone(CacheMemo.current())
+
+    def test_lookups_are_remembered_until_a_definition_changes(self):
+        before = custom_field_keys()
+        memo = CacheMemo()
+        with memo.active():
+            self.assertEqual(custom_field_keys(), before)
+            self.assertTrue(memo.lookups.results)
+            field = CustomField.objects.create(
+                key="memo_test", label="Memo test", type=CustomFieldTypeChoices.TYPE_TEXT
+            )
+            field.content_types.add(ContentType.objects.get_for_model(Location))
+            self.assertIn("memo_test", custom_field_keys())
+        self.assertEqual(custom_field_keys(), sorted([*before, "memo_test"]))
+
+    def test_lookups_call_through_without_an_active_memo(self):
+        memo = CacheMemo()
+        with memo.active():
+            custom_field_keys()
+        remembered = dict(memo.lookups.results)
+        custom_field_keys()
+        self.assertEqual(memo.lookups.results, remembered)
