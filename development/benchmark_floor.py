@@ -16,6 +16,7 @@ from nautobot.extras.models import Status, Tag, TaggedItem
 from nautobot.tenancy.models import Tenant, TenantGroup
 
 from nautobot_ssot.contrib.cache import collection_paused
+from nautobot_ssot.contrib.kinds import ForeignKeyKind
 
 BATCH = 1000
 
@@ -68,28 +69,54 @@ def site_object(row: dict, types: dict, status: Any, regions: dict, tenants: dic
 
 
 def floor_read(data: Records) -> None:
-    """Read what the load path reads, as plain rows: its own SQL (same rows, joins and columns), then the tags.
+    """Read what the load path reads, as plain rows: its own SQL, the related objects, then the tags.
 
     Each model's load queryset (``BenchAdapter.get_load_queryset``) runs as a plain cursor query, so the rows
-    and columns are exactly those the load path fetches, without building model instances; the tags of the
-    same objects are read with one ``values_list`` query per model, where the load path prefetches them. The
-    garbage collector is paused during the read, as it is while the load path loads.
+    and columns are exactly those the load path fetches, without building model instances; the objects its
+    foreign keys point to are read as rows with one query per relation, as the load path prefetches them, and
+    the tags of the same objects with one ``values_list`` query per model. The garbage collector is paused
+    during the read, as it is while the load path loads.
     """
     with collection_paused():
         read_load_rows(BenchAdapter(job=None))
 
 
 def read_load_rows(adapter: BenchAdapter) -> None:
-    """Run each model's load SQL as a plain cursor query, then read the tags of the rows."""
+    """Run each model's load SQL as a plain cursor query, then read its related objects and tags as plain rows."""
     for modelname in adapter.top_level:
         model_class = getattr(adapter, modelname)
-        sql, params = adapter.get_load_queryset(model_class).query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            pks = [row[0] for row in cursor.fetchall()]
+        rows = plain_rows(adapter.get_load_queryset(model_class))
+        joins = [
+            join for kind in model_class.field_plan().kinds if isinstance(kind, ForeignKeyKind) for join in kind.joins
+        ]
+        read_related_rows(model_class._model, rows, joins)
         content_type = ContentType.objects.get_for_model(model_class._model)
-        tags = TaggedItem.objects.filter(content_type=content_type, object_id__in=pks)
+        tags = TaggedItem.objects.filter(content_type=content_type, object_id__in=[row[0] for row in rows])
         list(tags.values_list("object_id", "tag__name"))
+
+
+def plain_rows(queryset: Any) -> list[tuple]:
+    """Run a queryset's SQL as a plain cursor query and return the rows."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def read_related_rows(model: type, rows: list[tuple], joins: list[str]) -> None:
+    """Read the rows of the objects the foreign keys of ``rows`` point to, one query per relation path.
+
+    This is what the load path's prefetches read (``tenant``, then ``tenant__tenant_group`` from those rows).
+    """
+    fetched = {"": (model, rows)}
+    for path in sorted(set(joins), key=lambda join: join.count("__")):
+        parent_path, _, name = path.rpartition("__")
+        parent_model, parent_rows = fetched[parent_path]
+        foreign_key = parent_model._meta.get_field(name)
+        column = parent_model._meta.concrete_fields.index(foreign_key)
+        ids = {row[column] for row in parent_rows if row[column] is not None}
+        related = foreign_key.related_model
+        fetched[path] = (related, plain_rows(related._base_manager.filter(pk__in=ids)))
 
 
 def floor_update(data: Records) -> None:

@@ -103,6 +103,13 @@ class NautobotModel(DiffSyncModel):
         """Return the attributes and their values, as diffsync does (a copy, in field order)."""
         return self._dump("_attributes")
 
+    def get_unique_id(self) -> str:
+        """Return the unique id, as diffsync builds it, without copying the identifiers first."""
+        values = [getattr(self, name) for name in self._identifiers]
+        if not plain_unique_id(type(self)) or any(isinstance(value, BaseModel) for value in values):
+            return super().get_unique_id()
+        return "__".join(str(value) for value in values)
+
     def _dump(self, option: str) -> dict:
         """``model_dump`` of the fields in ``option``, without pydantic's serializer for plain field values.
 
@@ -205,6 +212,12 @@ def dump_names(model_class: type[NautobotModel], option: str) -> tuple[str, ...]
         return None
     wanted = set(getattr(model_class, option))
     return tuple(name for name in model_class.model_fields if name in wanted)
+
+
+@cache
+def plain_unique_id(model_class: type[NautobotModel]) -> bool:
+    """Whether the class builds its unique id as diffsync does by default (``create_unique_id`` not overridden)."""
+    return model_class.create_unique_id.__func__ is DiffSyncModel.create_unique_id.__func__
 
 
 def plain_copy(value: Any) -> Any:

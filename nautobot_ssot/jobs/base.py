@@ -14,6 +14,7 @@ from django.utils.functional import classproperty
 from nautobot.apps.jobs import BooleanVar, DryRunVar, IntegerVar, Job, ObjectVar
 
 from nautobot_ssot.choices import SyncLogEntryStatusChoices, SyncModeChoices, SyncOutcomeChoices
+from nautobot_ssot.contrib.cache import collection_paused
 from nautobot_ssot.models import Sync, SyncLogEntry
 from nautobot_ssot.sync.badinput import Rejections, collecting_rejections, protect_rejected
 from nautobot_ssot.sync.diffstore import store_diff
@@ -177,11 +178,16 @@ class DataSyncBaseJob(Job):
         raise NotImplementedError
 
     def calculate_diff(self) -> None:
-        """Compute the diff from source to target into ``self.diff`` and store it on the Sync."""
+        """Compute the diff from source to target into ``self.diff`` and store it on the Sync.
+
+        The cyclic garbage collector is paused while diffsync compares (it builds one element per object and
+        frees little; see ``nautobot_ssot.contrib.cache.collection_paused``).
+        """
         if self.source_adapter is None or self.target_adapter is None:
             self.logger.warning("Not both adapters were properly initialized prior to diff calculation.")
             return
-        self.diff = self.source_adapter.diff_to(self.target_adapter, flags=self.diffsync_flags)
+        with collection_paused():
+            self.diff = self.source_adapter.diff_to(self.target_adapter, flags=self.diffsync_flags)
         records = store_diff(self.sync, self.diff)
         if self.sync.diff_truncated:
             self.logger.info("The diff has %s changed records; it is kept per record only.", records)

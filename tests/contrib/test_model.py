@@ -193,6 +193,7 @@ class DumpTestCase(TestCase):
             self.assertEqual(ours, theirs)
             self.assertEqual(list(ours), list(theirs))
         self.assertEqual(obj.get_unique_id(), "Region__Site")
+        self.assertEqual(obj.get_unique_id(), DiffSyncModel.get_unique_id(obj))
         attrs = obj.get_attrs()
         attrs["tags"].append({"name": "c"})
         attrs["code"]["x"].append(3)
