@@ -131,6 +131,11 @@ class NautobotModel(DiffSyncModel):
         return resolve(self.adapter, f"{self.get_type()} {self.get_unique_id()!r}", parameters, self._model)
 
     @classmethod
+    def writes_deferred(cls, adapter: Any) -> bool:
+        """Whether ``adapter`` writes this class on the bulk path (queued, written when the sync completes)."""
+        return bulk_writer(adapter, cls) is not None
+
+    @classmethod
     def create(cls, adapter: Adapter, ids: dict, attrs: dict) -> Optional[Self]:
         """Create the database object with validated_save() and its related data, then this object.
 

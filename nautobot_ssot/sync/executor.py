@@ -8,7 +8,8 @@
 
 Every object is written inside ``transaction.atomic()``: a failure (a diffsync ``ObjectNot*`` error, or any
 unexpected error such as a database ``DataError``) rolls back that object only and is logged as that object's
-error; the rest goes on. Objects under a parent that could not be created are reported as failed too. Loss of
+error; the rest goes on. Objects whose writes are deferred to the end of the sync write nothing here, and get no
+savepoint outside a transaction. Objects under a parent that could not be created are reported as failed too. Loss of
 the database connection ends the sync. The log events have diffsync's shape, so the run's LogCollector
 records them. Unchanged objects are logged as diffsync logs them (with ``LOG_UNCHANGED_RECORDS``) and counted,
 without a savepoint or a call into the model, so that a sync with few changes costs little more than its diff.
@@ -16,7 +17,8 @@ without a savepoint or a call into the model, so that a sync with few changes co
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from diffsync import Adapter, DiffSyncModel
 from diffsync.diff import Diff, DiffElement
@@ -176,9 +178,9 @@ class SafeSyncer(DiffSyncSyncer):
     def _guarded(self, src_model, dst_model, ids: dict, attrs: dict) -> tuple[bool, DiffSyncModel | None]:
         """``sync_model`` in a savepoint, rolled back when the object fails; an unexpected error is its error entry."""
         try:
-            with transaction.atomic():
+            with self._savepoint() as guarded:
                 changed, result = self.sync_model(src_model=src_model, dst_model=dst_model, ids=ids, attrs=attrs)
-                if result is None and self.action is not None:
+                if result is None and self.action is not None and guarded:
                     transaction.set_rollback(True)
                 return changed, result
         except (ObjectCrudException, *CONNECTION_ERRORS, SyncStopped):
@@ -187,6 +189,21 @@ class SafeSyncer(DiffSyncSyncer):
             name = f"{self.model_class.get_type()} {self.model_class.create_unique_id(**ids)}"
             self.log_sync_status(self.action, DiffSyncStatus.ERROR, f"{name}: {type(error).__name__}: {error}")
             return True, None
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[bool]:
+        """Run one object's write in a savepoint (yields True), unless it needs none (yields False).
+
+        A model whose writes are deferred (contrib's bulk path: ``writes_deferred(adapter)`` is true) writes
+        nothing here, so outside a transaction there is nothing to roll back; inside one (all-or-nothing runs,
+        validated dry runs) the savepoint still keeps a failed query of this object from aborting the rest.
+        """
+        deferred = getattr(self.model_class, "writes_deferred", None)
+        if deferred is not None and deferred(self.dst_diffsync) and not transaction.get_connection().in_atomic_block:
+            yield False
+            return
+        with transaction.atomic():
+            yield True
 
     def _failed_once(self) -> None:
         self.failed += 1

@@ -209,6 +209,14 @@ class BulkPathTestCase(TestCase):
         site = Location.objects.get(name="Site 3")
         self.assertEqual(self.assert_last_record_serializes(site)["parent"]["description"], "Region 1 edited")
 
+    def test_change_records_keep_tabs_newlines_and_backslashes(self):
+        name = "Tab\there, back\\slash, new\nline"
+        sync({"tenant": [{"name": name, "description": "x\\y\tz\r"}], "location": []}, True, self.tester)
+        record = ObjectChange.objects.get(changed_object_id=Tenant.objects.get(name=name).pk)
+        self.assertEqual(record.object_repr, name)
+        self.assertEqual(record.object_data["description"], "x\\y\tz\r")
+        self.assertEqual(record.object_data_v2["name"], name)
+
     def assert_last_record_serializes(self, location: Location) -> dict:
         record = ObjectChange.objects.filter(changed_object_id=location.pk).order_by("time").last()
         self.assertEqual(record.object_data, serialize_object(location))

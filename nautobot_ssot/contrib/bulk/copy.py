@@ -7,7 +7,8 @@ without parsing SQL. The values are prepared as ``bulk_create`` prepares them (`
 database value; JSON with the field's encoder), so the stored rows are the same.
 
 Only PostgreSQL with psycopg2 has it; elsewhere ``copy_rows`` returns False and the caller uses ``bulk_create``.
-Statements sent with ``COPY`` do not pass through Django's query hooks (``execute_wrapper``, ``assertNumQueries``).
+The statement goes through the connection's ``execute_wrapper`` hooks (so query counters that use them count
+it), but not into ``connection.queries`` (``assertNumQueries`` does not see it).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from django.db import connections, router
@@ -34,24 +36,25 @@ def copy_rows(model: type[Model], objects: Sequence[Model]) -> bool:
     Raises:
         DatabaseError: The database refused the rows (nothing of the statement is stored).
     """
-    alias = router.db_for_write(model)
-    connection = connections[alias]
+    connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql" or not objects:
         return False
-    fields = [field for field in model._meta.concrete_fields if field.column]
-    buffer = io.StringIO()
-    for obj in objects:
-        buffer.write("\t".join(copy_text(field, obj, connection) for field in fields))
-        buffer.write("\n")
-    buffer.seek(0)
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    statement = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor:
         raw = getattr(cursor, "cursor", cursor)
         if not hasattr(raw, "copy_expert"):
             return False
-        with connection.wrap_database_errors:
-            raw.copy_expert(statement, buffer)
+        fields = [field for field in model._meta.concrete_fields if field.column]
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        statement = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+        rows = io.StringIO("".join("\t".join(copy_text(f, obj, connection) for f in fields) + "\n" for obj in objects))
+
+        def execute(sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+            with connection.wrap_database_errors:
+                return raw.copy_expert(sql, rows)
+
+        for wrapper in reversed(connection.execute_wrappers):
+            execute = partial(wrapper, execute)
+        execute(statement, None, False, {"connection": connection, "cursor": cursor})
     return True
 
 
