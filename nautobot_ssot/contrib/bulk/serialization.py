@@ -26,6 +26,7 @@ from typing import Any
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model
+from django.utils.encoding import is_protected_type
 from nautobot.core.api.exceptions import SerializerNotFound
 from nautobot.core.api.utils import get_serializer_for_model
 from nautobot.core.constants import NATURAL_SLUG_SEPARATOR
@@ -55,18 +56,25 @@ class NaturalSlugs:
     The serializer's ``getattr(instance, "natural_slug", construct_natural_slug(...))`` builds the slug twice
     (for its default, then through the property). Here it is built once, from the slug of each natural key value
     and of the primary key, each made by ``construct_natural_slug`` itself and remembered: the parents, types
-    and other values objects share are slugified once.
+    and other values objects share are slugified once. For models with the base ``natural_key()``, the natural
+    key lookups (which for a tree depend on its depth and a setting) are read once per batch (``new_batch``).
 
     Attributes:
         parts: Slug of each (type, value), and of each primary key.
+        lookups: The natural key lookups of each model in this batch, split into attribute names.
     """
 
     parts: dict[Any, str] = field(default_factory=dict)
+    lookups: dict[type[Model], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+    def new_batch(self) -> None:
+        """Read the natural key lookups again (a written batch may have deepened a tree)."""
+        self.lookups.clear()
 
     def __call__(self, instance: Model) -> str:
         """Return the natural slug of ``instance`` (``unknown`` when it has no natural key)."""
         try:
-            values = instance.natural_key()
+            values = self._natural_key(instance)
         except (AttributeError, NotImplementedError):
             return "unknown"
         parts = [self._part((type(value), value), [value], None) for value in values]
@@ -74,10 +82,37 @@ class NaturalSlugs:
             parts.append(natural_slug_of_pk(instance.pk))
         return NATURAL_SLUG_SEPARATOR.join(parts)
 
+    def _natural_key(self, instance: Model) -> list[Any]:
+        """``instance.natural_key()``, with the model's lookups read once per batch when it is the base one."""
+        model = type(instance)
+        if getattr(model, "natural_key", None) is not BaseModel.natural_key:
+            return instance.natural_key()
+        if model not in self.lookups:
+            self.lookups[model] = tuple(tuple(lookup.split("__")) for lookup in model.natural_key_field_lookups)
+        return natural_key_values(instance, self.lookups[model])
+
     def _part(self, key: Any, values: list[Any], pk: Any) -> str:
         if key not in self.parts:
             self.parts[key] = construct_natural_slug(values, pk=pk)
         return self.parts[key]
+
+
+def natural_key_values(instance: Model, lookups: tuple[tuple[str, ...], ...]) -> list[Any]:
+    """Follow each lookup from ``instance`` as ``BaseModel.natural_key()`` does (text unless a plain value).
+
+    A lookup stops at the first empty relation; empty values at the end are dropped.
+    """
+    values = []
+    for path in lookups:
+        value: Any = instance
+        for name in path:
+            value = getattr(value, name)
+            if value is None:
+                break
+        values.append(value if is_protected_type(value) else str(value))
+    while values and values[-1] is None:
+        values.pop()
+    return values
 
 
 @dataclass
@@ -111,6 +146,7 @@ class SerializerMemo:
         self._template_urls(serializer)
         model = serializer.Meta.model
         if getattr(model, "natural_slug", None) is BaseModel.natural_slug and "natural_slug" in serializer.fields:
+            self.slugs.new_batch()
             serializer.get_natural_slug = self.slugs
 
     def _template_urls(self, serializer: Serializer) -> None:
