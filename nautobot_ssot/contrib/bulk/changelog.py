@@ -2,11 +2,13 @@
 
 Nautobot records a change through signal receivers that fire on each ``save()``/``delete()`` and serialize the
 object twice (``serialize_object`` and its REST API serializer). The bulk path writes rows without those
-signals, so ``ChangeRecorder`` does the same work per batch: it reads the written objects back with the joins
-and prefetches the API serializer needs, serializes them with one list serializer, and creates the records with
-one ``bulk_create``. The records carry the same user, request id, context and detail as Nautobot's own, and
-are registered in the change context so that a later change to the same object in the same run updates the
-record instead of adding a second one, as Nautobot does.
+signals, so ``ChangeRecorder`` does the same work per batch: created objects are serialized as they were
+written (with their many-to-many rows read back), updated and deleted ones are read back with the joins and
+prefetches the API serializer needs; both serializations are made per batch (``serialization``), and the
+records are written with one ``COPY`` (``copy``; ``bulk_create`` on databases without it). The records carry
+the same user, request id, context and detail as Nautobot's own, and are registered in the change context so
+that a later change to the same object in the same run updates the record instead of adding a second one, as
+Nautobot does.
 """
 
 from __future__ import annotations
