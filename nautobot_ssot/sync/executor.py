@@ -8,11 +8,12 @@
 
 Every object is written inside ``transaction.atomic()``: a failure (a diffsync ``ObjectNot*`` error, or any
 unexpected error such as a database ``DataError``) rolls back that object only and is logged as that object's
-error; the rest goes on. Objects whose writes are deferred to the end of the sync write nothing here, and get no
-savepoint outside a transaction. Objects under a parent that could not be created are reported as failed too. Loss of
-the database connection ends the sync. The log events have diffsync's shape, so the run's LogCollector
-records them. Unchanged objects are logged as diffsync logs them (with ``LOG_UNCHANGED_RECORDS``) and counted,
-without a savepoint or a call into the model, so that a sync with few changes costs little more than its diff.
+error; the rest goes on. Objects whose writes are deferred to the end of the sync (contrib's bulk path) write
+nothing here, and get no savepoint outside a transaction. Objects under a parent that could not be created are
+reported as failed too. Loss of the database connection ends the sync. The log events have diffsync's shape, so
+the run's LogCollector records them. Unchanged objects are logged as diffsync logs them (with
+``LOG_UNCHANGED_RECORDS``) and counted, without a savepoint or a call into the model, so that a sync with few
+changes costs little more than its diff.
 """
 
 from __future__ import annotations

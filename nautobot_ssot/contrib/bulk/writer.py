@@ -183,10 +183,11 @@ class BulkWriter:
 
 
 def share_related(obj: Model, shared: dict[tuple[type[Model], Any], Model]) -> None:
-    """Point the joined foreign keys of a loaded object at one instance per related object.
+    """Point the cached foreign keys of a loaded object at one instance per related object.
 
-    ``select_related`` gives every row its own copy of a related object, so what validation reads through one
-    (a site's type's parent, its parent region's type) would be read again for every object that shares it.
+    Prefetched relations already share their instances; a join (``select_related`` in a ``get_queryset()``
+    override, or the content type of a generic foreign key) gives every row its own copy, and what validation
+    reads through such a copy (a site's type's parent) would be read again for every object that shares it.
     """
     for model_field in obj._meta.concrete_fields:
         if not (model_field.is_relation and model_field.is_cached(obj)):
