@@ -46,7 +46,7 @@ def copy_rows(model: type[Model], objects: Sequence[Model]) -> bool:
         raw = getattr(cursor, "cursor", cursor)
         if not hasattr(raw, "copy_expert"):
             return False
-        fields = [field for field in model._meta.concrete_fields if field.column]
+        fields = [field for field in model._meta.concrete_fields if field.column and not field.generated]
         columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
         statement = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
         texts = [column_text(field, connection) for field in fields]
