@@ -124,10 +124,6 @@ class ChangeRecorder:
             records.extend(self._build_batch(objects[start : start + self.batch_size], action, context))
         return records
 
-    def record(self, objects: Sequence[Model], action: str) -> int:
-        """Create the records of ``action`` on ``objects`` (read back for create and update); return how many."""
-        return self.save(self.build(objects, action))
-
     def save(self, records: Iterable[ObjectChange]) -> int:
         """Write built records (with ``COPY`` on PostgreSQL, see ``nautobot_ssot.contrib.bulk.copy``)."""
         records = list(records)

@@ -99,7 +99,6 @@ def install_wrappers() -> None:
             setattr(owner, name, remembering(original))
 
 
-@cache
 def lookup_owners() -> tuple[tuple[Any, str], ...]:
     """Return the (class or module, attribute name) of every lookup in ``LOOKUPS`` that this Nautobot has."""
     owners = []

@@ -60,7 +60,7 @@ class NaturalSlugs:
     key lookups (which for a tree depend on its depth and a setting) are read once per batch (``new_batch``).
 
     Attributes:
-        parts: Slug of each (type, value), and of each primary key.
+        parts: Slug of each natural key value, per (type, value).
         lookups: The natural key lookups of each model in this batch, split into attribute names.
     """
 
@@ -77,7 +77,7 @@ class NaturalSlugs:
             values = self._natural_key(instance)
         except (AttributeError, NotImplementedError):
             return "unknown"
-        parts = [self._part((type(value), value), [value], None) for value in values]
+        parts = [self._part(value) for value in values]
         if instance.pk is not None:
             parts.append(natural_slug_of_pk(instance.pk))
         return NATURAL_SLUG_SEPARATOR.join(parts)
@@ -91,9 +91,10 @@ class NaturalSlugs:
             self.lookups[model] = tuple(tuple(lookup.split("__")) for lookup in model.natural_key_field_lookups)
         return natural_key_values(instance, self.lookups[model])
 
-    def _part(self, key: Any, values: list[Any], pk: Any) -> str:
+    def _part(self, value: Any) -> str:
+        key = (type(value), value)
         if key not in self.parts:
-            self.parts[key] = construct_natural_slug(values, pk=pk)
+            self.parts[key] = construct_natural_slug([value])
         return self.parts[key]
 
 
