@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Callable, ClassVar, Optional
 
 import pydantic
@@ -113,6 +114,25 @@ class NautobotAdapter(Adapter):
                 model_class = self._get_diffsync_class(modelname)
                 for database_object in self.get_load_queryset(model_class):
                     self._load_object(database_object, model_class)
+
+    @contextmanager
+    def applying(self) -> Iterator[None]:
+        """The block the syncer applies a diff to this adapter in (``nautobot_ssot.sync.executor``).
+
+        When every model of the adapter is written on the bulk path, the whole walk runs inside the bulk
+        writer's ``applying()`` (cache memo on, garbage collector paused; see ``BulkWriter.applying``).
+        """
+        names = {*self.top_level, *(child for name in self.top_level for child in self._descendants(name))}
+        if names and all(self.bulk_writer.accepts(self._get_diffsync_class(name)) for name in names):
+            with self.bulk_writer.applying():
+                yield
+        else:
+            yield
+
+    def _descendants(self, modelname: str) -> list[str]:
+        """Return the model names under ``modelname`` (its ``_children``, and theirs)."""
+        children = list(getattr(self._get_diffsync_class(modelname), "_children", {}))
+        return [name for child in children for name in (child, *self._descendants(child))]
 
     def sync_complete(self, source: Adapter, diff: Diff, flags: DiffSyncFlags = DiffSyncFlags.NONE, logger=None):
         """Write what the bulk path queued, then do what diffsync does when a sync completes."""

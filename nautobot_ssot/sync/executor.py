@@ -9,7 +9,8 @@
 Every object is written inside ``transaction.atomic()``: a failure (a diffsync ``ObjectNot*`` error, or any
 unexpected error such as a database ``DataError``) rolls back that object only and is logged as that object's
 error; the rest goes on. Objects whose writes are deferred to the end of the sync (contrib's bulk path) write
-nothing here, and get no savepoint outside a transaction. Objects under a parent that could not be created are
+nothing here, and get no savepoint outside a transaction; a target adapter with an ``applying()`` method
+(``NautobotAdapter``) has the whole walk run inside it. Objects under a parent that could not be created are
 reported as failed too. Loss of the database connection ends the sync. The log events have diffsync's shape, so
 the run's LogCollector records them. Unchanged objects are logged as diffsync logs them (with
 ``LOG_UNCHANGED_RECORDS``) and counted, without a savepoint or a call into the model, so that a sync with few
@@ -19,7 +20,7 @@ changes costs little more than its diff.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from diffsync import Adapter, DiffSyncModel
 from diffsync.diff import Diff, DiffElement
@@ -105,11 +106,13 @@ class SafeSyncer(DiffSyncSyncer):
     def perform_sync(self) -> bool:
         """Apply creates and updates, then deletes; call the target's ``sync_complete`` if anything changed."""
         self.base_logger.info("Beginning sync")
-        changed = self._upsert(ordered_children(self.diff, self.dst_diffsync), None)
-        changed |= self._delete(ordered_children(self.diff, self.dst_diffsync), None)
-        self.base_logger.info("Sync complete")
-        if changed:
-            self.dst_diffsync.sync_complete(self.src_diffsync, self.diff, self.flags, self.base_logger)
+        applying = getattr(self.dst_diffsync, "applying", None)
+        with applying() if applying is not None else nullcontext():
+            changed = self._upsert(ordered_children(self.diff, self.dst_diffsync), None)
+            changed |= self._delete(ordered_children(self.diff, self.dst_diffsync), None)
+            self.base_logger.info("Sync complete")
+            if changed:
+                self.dst_diffsync.sync_complete(self.src_diffsync, self.diff, self.flags, self.base_logger)
         return changed
 
     def _upsert(self, elements: Iterable[DiffElement], parent: DiffElement | None) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from nautobot.users.models import User
 
 from nautobot_ssot.contrib import CustomFieldAnnotation, NautobotAdapter, NautobotModel
 from nautobot_ssot.contrib.bulk import model_fallback_reason
+from nautobot_ssot.contrib.bulk.cachememo import CacheMemo
 from nautobot_ssot.contrib.bulk.validation import BulkValidator
 from nautobot_ssot.contrib.typeddicts import TagDict
 from nautobot_ssot.sync.executor import apply_diff
@@ -288,3 +290,19 @@ class BulkOptInTestCase(TestCase):
         self.assertTrue(NautobotAdapter(job=Job()).bulk_writer.enabled)
         self.assertFalse(NautobotAdapter(job=Job(), bulk=False).bulk_writer.enabled)
         self.assertFalse(NautobotAdapter(job=None).bulk_writer.enabled)
+
+    def test_the_diff_is_applied_with_the_collector_paused_only_when_every_model_is_bulk(self):
+        class MixedAdapter(NautobotAdapter):
+            location = BulkLocation
+            device = DeviceModel
+            top_level = ("location", "device")
+
+        bulk = BulkAdapter(job=None, bulk=True)
+        with bulk.applying():
+            self.assertFalse(gc.isenabled())
+            self.assertIs(CacheMemo.current(), bulk.bulk_writer.memo)
+        mixed = MixedAdapter(job=None, bulk=True)
+        with self.assertLogs("nautobot_ssot.contrib.bulk.writer", "INFO"), mixed.applying():
+            self.assertTrue(gc.isenabled())
+            self.assertIsNone(CacheMemo.current())
+        self.assertTrue(gc.isenabled())

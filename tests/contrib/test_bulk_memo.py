@@ -1,13 +1,15 @@
-"""CacheMemo and LookupMemo: cache reads and Nautobot's metadata lookups answered from memory during a bulk write."""
+"""CacheMemo and LookupMemo (cache reads and Nautobot's lookups answered from memory in a bulk write); slugs."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from nautobot.apps.testing import TestCase
+from nautobot.core.models.utils import construct_natural_slug
 from nautobot.dcim.models import Location
 from nautobot.extras.choices import CustomFieldTypeChoices
 from nautobot.extras.models import CustomField
 
 from nautobot_ssot.contrib.bulk.cachememo import CacheMemo
+from nautobot_ssot.contrib.bulk.serialization import slug_of_value
 
 
 def custom_field_keys() -> list[str]:
@@ -46,3 +48,35 @@ class CacheMemoTestCase(TestCase):
         remembered = dict(memo.lookups.results)
         custom_field_keys()
         self.assertEqual(memo.lookups.results, remembered)
+
+    def test_a_lookup_by_instance_is_remembered_per_model(self):
+        memo = CacheMemo()
+        with memo.active():
+            first = CustomField.objects.get_for_model(Location(name="one"))
+            second = CustomField.objects.get_for_model(Location(name="two"))
+            by_class = CustomField.objects.get_for_model(Location)
+        self.assertIs(first, second)
+        self.assertIs(first, by_class)
+
+
+class SlugOfValueTestCase(TestCase):
+    def test_plain_text_slugs_match_nautobot(self):
+        values = [
+            "bench-site-12",
+            "NYC DC1",
+            "  Rack 4/B.2  ",
+            "a--b__c..d",
+            "-edge-",
+            "",
+            "x",
+            "Café 1",
+            "O'Brien & Sons",
+            "1,000 racks",
+            "tab\tand\nnewline",
+            "😀 smile",
+            42,
+            None,
+        ]
+        for value in values:
+            with self.subTest(value=value):
+                self.assertEqual(slug_of_value(value), construct_natural_slug([value]))

@@ -1,13 +1,14 @@
 """Nautobot's cached metadata lookups, answered from memory inside a bulk write (part of ``CacheMemo``).
 
 Validating and serializing one object asks Nautobot for the custom fields, computed fields, relationships and
-data validation rules of its model, a dozen times. Each of those lookups builds its cache keys, opens a tracing
-span and reads the cache: cheap once, but the largest cost left per object after the cache reads themselves
-are memoized. ``LookupMemo`` answers a repeated lookup (same manager, same arguments) with the result of the
-first one. The lookups are wrapped once per process; the wrapper answers from a memo only on a thread where one
-is active (``LookupMemo.active()``, inside ``CacheMemo.active()``), and calls through everywhere else. The memo
-forgets everything whenever a cache key is deleted (which is how Nautobot invalidates these lookups when their
-definitions change).
+data validation rules of its model (and, for a Location, a setting), a dozen times. Each of those lookups builds
+its cache keys, opens a tracing span and reads the cache: cheap once, but the largest cost left per object after
+the cache reads themselves are memoized. ``LookupMemo`` answers a repeated lookup (same manager, same arguments,
+a model instance counting as its model) with the result of the first one. The lookups are wrapped once per
+process; the wrapper answers from a memo only on a thread where one is active (``LookupMemo.active()``, inside
+``CacheMemo.active()``), and calls through everywhere else. The memo forgets everything whenever a cache key is
+deleted (which is how Nautobot invalidates these lookups when their definitions change); a setting changed in
+the meantime is seen by the next run.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from functools import cache, wraps
 from typing import Any
 
+from django.db.models import Model
+
 LOOKUPS = (
     ("nautobot.extras.models.customfields", "CustomFieldManager", "get_for_model"),
     ("nautobot.extras.models.customfields", "CustomFieldManager", "keys_for_model"),
@@ -31,6 +34,7 @@ LOOKUPS = (
     ("nautobot.data_validation.models", "ValidationRuleManager", "get_for_model"),
     ("nautobot.data_validation.models", "ValidationRuleManager", "get_enabled_for_model"),
     ("nautobot.data_validation.custom_validators", "", "get_data_compliance_rules_map"),
+    ("nautobot.dcim.models.locations", "", "get_settings_or_config"),
 )
 """(module, class or "" for a module function, name) of the lookups answered from memory."""
 
@@ -66,7 +70,7 @@ class LookupMemo:
 
     def answer(self, lookup: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Any:
         """Return the remembered result of ``lookup(*args, **kwargs)``, calling it the first time."""
-        key = (lookup, args, tuple(sorted(kwargs.items())))
+        key = (lookup, tuple(model_key(arg) for arg in args), tuple(sorted(kwargs.items())))
         try:
             hash(key)
         except TypeError:
@@ -74,6 +78,17 @@ class LookupMemo:
         if key not in self.results:
             self.results[key] = lookup(*args, **kwargs)
         return self.results[key]
+
+
+def model_key(argument: Any) -> Any:
+    """The part of a lookup's key for one argument: a model instance or class counts as its concrete model.
+
+    Every lookup in ``LOOKUPS`` that takes a model reads only ``model._meta.concrete_model`` from it, and
+    callers pass instances as well as classes (``CustomField.objects.get_for_model(self)`` in ``clean()``).
+    """
+    if isinstance(argument, Model) or (isinstance(argument, type) and issubclass(argument, Model)):
+        return argument._meta.concrete_model
+    return argument
 
 
 def remembering(lookup: Callable[..., Any]) -> Callable[..., Any]:

@@ -15,7 +15,8 @@ children and hierarchical models such as Location stay consistent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -153,6 +154,17 @@ class BulkWriter:
         if not self.creates.by_model.get(model) or not self.validator.is_unique_key(model, parameters):
             return None
         return self.find_pending(model, dict(parameters))
+
+    @contextmanager
+    def applying(self) -> Iterator[None]:
+        """Keep the cache memo on and the cyclic garbage collector paused while a whole diff is applied.
+
+        The adapter uses it when all its models are written here. Each object is then only validated and
+        queued: nothing is freed that the collector would have to find, while each of its collections would
+        walk the whole heap of loaded data; and the memo is switched on once rather than once per object.
+        """
+        with self.memo.active(), collection_paused():
+            yield
 
     def flush(self) -> None:
         """Write everything queued: creates, then updates, then deletes (children first)."""
