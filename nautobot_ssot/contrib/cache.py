@@ -11,8 +11,12 @@ from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Optional
+from uuid import UUID
 
 from django.db.models import Model
+
+SCALARS = frozenset({str, int, float, bool, type(None), UUID})
+"""Types ``freeze`` returns as they are without asking whether they are a mapping (an ABC check per value)."""
 
 CacheKey = Hashable
 KnownObject = Callable[[type[Model], Mapping[str, Any]], Optional[Model]]
@@ -28,6 +32,8 @@ def freeze(value: Any) -> Hashable:
     Returns:
         A hashable equivalent of ``value``.
     """
+    if type(value) in SCALARS:
+        return value
     if isinstance(value, Mapping):
         return frozenset((key, freeze(item)) for key, item in value.items())
     if isinstance(value, (list, tuple, set)):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import types
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Union, get_args, get_origin
 
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -60,7 +61,7 @@ class FieldPlan:
     kinds: tuple[FieldKind, ...]
     identifiers: tuple[str, ...]
 
-    @property
+    @cached_property
     def list_names(self) -> tuple[str, ...]:
         """Fields holding lists of dictionaries (to-many relations and to-many custom relationships)."""
         return tuple(kind.names[0] for kind in self.kinds if isinstance(kind, LIST_KINDS))

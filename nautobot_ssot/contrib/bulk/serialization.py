@@ -10,15 +10,15 @@ one list serializer and a ``SerializerMemo`` that lives for one flush:
 - hyperlinks to an object by its primary key are built from a template made by the first real ``reverse()`` of
   each view (the primary key is the only part that changes);
 - natural slugs are built from the slug of each natural key value, each made once;
-- time fields convert to the current time zone, read once per batch rather than once per value.
+- time fields convert to the current time zone, read once per batch rather than once per value;
+- plain attributes of model instances are read directly (``plain_attribute``).
 
 The output is the same as ``serialize_object_v2``'s (a test compares them). ``serialize_v1`` does the same for
-``serialize_object`` (``object_data``).
+``serialize_object`` (``object_data``), whose stored JSON is the same.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core import serializers
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model
 from django.utils.encoding import is_protected_type
 from nautobot.core.api.exceptions import SerializerNotFound
@@ -36,7 +35,7 @@ from nautobot.core.models import BaseModel
 from nautobot.core.models.tree_queries import TreeModel
 from nautobot.core.models.utils import construct_natural_slug, is_taggable, serialize_object
 from nautobot.core.utils.cache import construct_cache_key
-from rest_framework.fields import DateTimeField
+from rest_framework.fields import DateTimeField, Field
 from rest_framework.relations import HyperlinkedRelatedField
 from rest_framework.serializers import ListSerializer, Serializer
 
@@ -172,12 +171,14 @@ class SerializerMemo:
             serializer.get_natural_slug = self.slugs
 
     def _prepare(self, serializer: Serializer) -> None:
-        """Template the serializer's URLs by primary key and fix its time fields' zone for the batch."""
+        """Template the serializer's URLs, fix its time fields' zone for the batch, read plain attributes directly."""
         for serializer_field in serializer.fields.values():
             if isinstance(serializer_field, HyperlinkedRelatedField) and serializer_field.lookup_field == "pk":
                 serializer_field.get_url = self._hyperlink(serializer_field.get_url)
             elif isinstance(serializer_field, DateTimeField) and not hasattr(serializer_field, "timezone"):
                 serializer_field.timezone = serializer_field.default_timezone()
+            if type(serializer_field).get_attribute is Field.get_attribute and len(serializer_field.source_attrs) == 1:
+                serializer_field.get_attribute = plain_attribute(serializer_field)
         if "notes_url" in serializer.fields and hasattr(serializer, "get_notes_url"):
             serializer.get_notes_url = self._notes_url(serializer.get_notes_url)
 
@@ -205,6 +206,29 @@ class SerializerMemo:
             pieces = result.split(str(pk)) if isinstance(result, str) else ()
             self.urls[key] = (pieces[0], pieces[1]) if len(pieces) == 2 else None
         return result
+
+
+def plain_attribute(serializer_field: Field) -> Callable[[Any], Any]:
+    """Return what ``serializer_field.get_attribute`` returns, reading a model attribute directly when it can.
+
+    DRF's ``get_attribute`` asks, per value, whether the instance is a mapping (an ABC check) and whether the
+    value is a simple callable (an ``inspect`` walk). For a model instance and a value that is not callable,
+    the answer is the attribute itself; anything else (an error, a callable) goes through DRF's own method.
+    """
+    name = serializer_field.source_attrs[0]
+    through = serializer_field.get_attribute
+
+    def get_attribute(instance: Any) -> Any:
+        if isinstance(instance, Model):
+            try:
+                value = getattr(instance, name)
+            except Exception:  # noqa: BLE001  (DRF's own method decides what an error means)
+                return through(instance)
+            if not callable(value):
+                return value
+        return through(instance)
+
+    return get_attribute
 
 
 def remembered(represent: Callable[[Model], Any], results: dict[Any, Any]) -> Callable[[Model], Any]:
@@ -238,21 +262,21 @@ def serialize_v2(objects: Sequence[Model], memo: SerializerMemo) -> list[Any]:
 
 
 def serialize_v1(objects: Sequence[Model]) -> list[dict[str, Any]]:
-    """Serialize objects (all of one model) like ``serialize_object``, with one JSON encoding for the batch.
+    """Serialize objects (all of one model) like ``serialize_object``, for storing.
 
-    ``serialize_object`` runs Django's JSON serializer per object, which writes to a stream and so encodes with
-    the pure-Python JSON encoder; here the same field values (Django's Python serializer, which the JSON one is
-    built on) are encoded once with the C encoder and read back, then finished as ``serialize_object`` does.
+    ``serialize_object`` runs Django's JSON serializer per object and reads its text back: the field values of
+    Django's Python serializer (which the JSON one is built on), encoded with ``DjangoJSONEncoder``. Here those
+    values are kept as they are (dates and times still objects) for the record's field, whose encoder is the
+    same ``DjangoJSONEncoder``, so the stored JSON is the same with one encoding instead of three.
     """
-    rows = [row["fields"] for row in serializers.serialize("python", objects)]
-    encoded = json.dumps(rows, cls=DjangoJSONEncoder, ensure_ascii=False)
-    return [finish_v1(obj, data) for obj, data in zip(objects, json.loads(encoded), strict=True)]
+    rows = serializers.serialize("python", objects)
+    return [finish_v1(obj, row["fields"]) for obj, row in zip(objects, rows, strict=True)]
 
 
 def finish_v1(obj: Model, data: dict[str, Any]) -> dict[str, Any]:
     """Do what ``serialize_object`` does after serializing: custom fields, tag names, no private fields."""
     if hasattr(obj, "_custom_field_data"):
-        data["custom_fields"] = data.pop("_custom_field_data")
+        data["custom_fields"] = dict(data.pop("_custom_field_data"))
     if is_taggable(obj):
         prefetched = getattr(obj, "_prefetched_objects_cache", {}).get("tags")
         tags = getattr(obj, "_tags", []) or (prefetched if prefetched is not None else obj.tags.only("name"))
