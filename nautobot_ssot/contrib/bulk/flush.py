@@ -9,7 +9,7 @@ own log entries, so that the run's log shows it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -18,8 +18,6 @@ from django.db import DatabaseError, router, transaction
 from django.db.models import DateField, Field, Model, ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
 from django.utils import timezone
-from nautobot.core.models.tree_queries import TreeModel
-from nautobot.core.signals import invalidate_max_depth_cache
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ContactAssociation, Note
 from nautobot.extras.signals import change_context_state
@@ -27,6 +25,7 @@ from nautobot.extras.signals import change_context_state
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, load_for_serializer
 from nautobot_ssot.contrib.bulk.pending import PendingQueue, PendingWrite
 from nautobot_ssot.contrib.bulk.relations import ThroughTable
+from nautobot_ssot.contrib.bulk.trees import TreeCaches
 from nautobot_ssot.contrib.bulk.validation import BulkValidator
 from nautobot_ssot.contrib.errors import describe_error
 
@@ -45,12 +44,14 @@ class Flusher:
         recorder: Creates the ObjectChange records.
         batch_size: Objects per batch.
         adapter: The adapter (named in failure log entries).
+        trees: Drops the cached hierarchy of tree models after each batch (``trees``).
     """
 
     validator: BulkValidator
     recorder: ChangeRecorder
     batch_size: int
     adapter: Any
+    trees: TreeCaches = field(default_factory=TreeCaches)
 
     def run(self, creates: PendingQueue, updates: PendingQueue, deletes: PendingQueue) -> None:
         """Write creates, updates, then deletes (objects of referring models first)."""
@@ -83,7 +84,7 @@ class Flusher:
         model._base_manager.bulk_create([pending.obj for pending in batch])
         for pending in batch:
             pending.obj._state.adding = False
-        invalidate_tree_caches(model)
+        self.trees.created(model, [pending.obj for pending in batch])
         self._write_related(model, batch, known_empty=True)
         self._record(model, batch, ObjectChangeActionChoices.ACTION_CREATE)
 
@@ -95,7 +96,7 @@ class Flusher:
                 by_fields.setdefault(pending.fields | refreshed_fields(pending.obj), []).append(pending.obj)
         for fields, objects in by_fields.items():
             model._base_manager.bulk_update(objects, sorted(fields))
-        invalidate_tree_caches(model)
+        self.trees.changed(model)
         self._write_related(model, batch, known_empty=False)
         self._record(model, batch, ObjectChangeActionChoices.ACTION_UPDATE)
 
@@ -113,7 +114,7 @@ class Flusher:
             collector.delete()
         finally:
             change_context_state.reset(token)
-        invalidate_tree_caches(model)
+        self.trees.changed(model)
         self.validator.release(model, pks)
 
     def _write_related(self, model: type[Model], batch: list[PendingWrite], known_empty: bool) -> None:
@@ -177,21 +178,6 @@ def forget_attachments(model: type[Model], pks: Sequence[Any]) -> None:
     ContactAssociation.objects.filter(associated_object_type=content_type, associated_object_id__in=pks).delete()
     if hasattr(model, "notes"):
         Note.objects.filter(assigned_object_type=content_type, assigned_object_id__in=pks).delete()
-
-
-def invalidate_tree_caches(model: type[Model]) -> None:
-    """Drop the cached hierarchy of a tree model (what its ``save()``/``delete()`` and signals drop per object).
-
-    It runs after each batch is written, before its change records are serialized: the natural key of a tree
-    object depends on the depth of the tree, which the batch may have changed.
-    """
-    if not issubclass(model, TreeModel):
-        return
-    from django.core.cache import cache  # noqa: PLC0415  (the current thread's cache, memoized or not)
-
-    prefix = f"nautobot.{model._meta.concrete_model._meta.label_lower}."
-    cache.delete_pattern(f"{prefix}*.cacheable_descendants_pks*")
-    invalidate_max_depth_cache(sender=model)
 
 
 def report_failure(adapter: Any, pending: PendingWrite, action: str, error: Exception) -> None:
