@@ -18,7 +18,10 @@ syncer (``nautobot_ssot.sync.executor.apply_diff``) inside a job change context,
 The floor writes the same rows with plain ``bulk_create``/``bulk_update``/queryset ``delete()``, without
 validation or change records, and for the no-op phase reads the same rows and columns as the load path (its
 own SQL, run as plain cursor queries without building objects, and the tags with ``values_list``).
-All three run in one process, one after the other, so the ratios between them hold on a busy machine.
+All three run in one process, one after the other, so the ratios between them hold on a busy machine. Before each
+path (and each repetition, with ``--repeat``) the benchmark's rows are removed and the tables they were in are
+vacuumed and the server checkpointed (not measured), so that no path pays for another's leftovers; with
+``--repeat N`` each path runs N times and the table keeps the fastest run of each phase.
 """
 
 from __future__ import annotations
@@ -142,13 +145,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=5000, help="number of sites (default 5000)")
     parser.add_argument("--paths", default=",".join(PATHS), help="comma-separated paths to run")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each path; the fastest of each phase is kept")
     parser.add_argument("--database", default="ssot_benchmark", help="database to run in (created if missing)")
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the database first")
     options = parser.parse_args()
     setup_django(options.database, options.fresh)
     from benchmark_sync import run  # noqa: PLC0415  (needs Django set up)
 
-    run(options.sites, [path for path in options.paths.split(",") if path])
+    run(options.sites, [path for path in options.paths.split(",") if path], max(1, options.repeat))
 
 
 if __name__ == "__main__":

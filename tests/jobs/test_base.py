@@ -2,6 +2,7 @@
 
 from nautobot.apps.testing import TransactionTestCase
 from nautobot.extras.choices import JobResultStatusChoices
+from nautobot.extras.models import JobLogEntry
 from nautobot.tenancy.models import Tenant
 
 from nautobot_ssot.choices import SyncLogEntryActionChoices, SyncLogEntryStatusChoices
@@ -67,6 +68,12 @@ class DataSourceRunTestCase(TransactionTestCase):
             self.assertGreater(getattr(sync, f"{phase}_memory_peak"), 0, phase)
             self.assertIsNotNone(getattr(sync, f"{phase}_memory_final"), phase)
         self.assertEqual(sync.duration, sum((getattr(sync, f"{p}_time") for p in PHASES), start=sync.diff_time * 0))
+
+    def test_the_collector_is_paused_while_loading_and_diffing_only(self):
+        result = run_fixture_job(source_names="fx-a")
+        messages = set(JobLogEntry.objects.filter(job_result=result).values_list("message", flat=True))
+        for phase, running in (("source_load", False), ("target_load", False), ("diff", False), ("sync", True)):
+            self.assertIn(f"Collector running in {phase}: {running}", messages)
 
     def test_memory_is_not_traced_without_profiling(self):
         sync = sync_of(run_fixture_job(source_names="fx-a"))

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache, wraps
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import Manager, Model
 
 LOOKUPS = (
     ("nautobot.extras.models.customfields", "CustomFieldManager", "get_for_model"),
@@ -70,14 +70,14 @@ class LookupMemo:
 
     def answer(self, lookup: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Any:
         """Return the remembered result of ``lookup(*args, **kwargs)``, calling it the first time."""
-        key = (lookup, tuple(model_key(arg) for arg in args), tuple(sorted(kwargs.items())))
+        key = (lookup, tuple(map(model_key, args)), tuple(sorted(kwargs.items())) if kwargs else ())
         try:
-            hash(key)
+            return self.results[key]
+        except KeyError:
+            result = self.results[key] = lookup(*args, **kwargs)
+            return result
         except TypeError:
             return lookup(*args, **kwargs)
-        if key not in self.results:
-            self.results[key] = lookup(*args, **kwargs)
-        return self.results[key]
 
 
 def model_key(argument: Any) -> Any:
@@ -86,6 +86,8 @@ def model_key(argument: Any) -> Any:
     Every lookup in ``LOOKUPS`` that takes a model reads only ``model._meta.concrete_model`` from it, and
     callers pass instances as well as classes (``CustomField.objects.get_for_model(self)`` in ``clean()``).
     """
+    if isinstance(argument, (str, Manager)):
+        return argument
     if isinstance(argument, Model) or (isinstance(argument, type) and issubclass(argument, Model)):
         return argument._meta.concrete_model
     return argument

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core import serializers
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model
 from django.utils.encoding import is_protected_type
 from nautobot.core.api.exceptions import SerializerNotFound
@@ -35,7 +36,7 @@ from nautobot.core.models import BaseModel
 from nautobot.core.models.tree_queries import TreeModel
 from nautobot.core.models.utils import construct_natural_slug, is_taggable, serialize_object
 from nautobot.core.utils.cache import construct_cache_key
-from rest_framework.fields import DateTimeField, Field
+from rest_framework.fields import DateTimeField, Field, SkipField, empty
 from rest_framework.relations import HyperlinkedRelatedField
 from rest_framework.serializers import ListSerializer, Serializer
 
@@ -222,13 +223,32 @@ def plain_attribute(serializer_field: Field) -> Callable[[Any], Any]:
         if isinstance(instance, Model):
             try:
                 value = getattr(instance, name)
-            except Exception:  # noqa: BLE001  (DRF's own method decides what an error means)
+            except ObjectDoesNotExist:
+                return None
+            except (KeyError, AttributeError):
+                return missing_attribute(serializer_field, through, instance)
+            except Exception:  # noqa: BLE001  (DRF's own method decides what another error means)
                 return through(instance)
             if not callable(value):
                 return value
         return through(instance)
 
     return get_attribute
+
+
+def missing_attribute(serializer_field: Field, through: Callable[[Any], Any], instance: Any) -> Any:
+    """What DRF's ``get_attribute`` gives for an attribute the instance does not have (such as a count field).
+
+    The field's default, None when it allows null, no value (``SkipField``) when it is not required; a
+    required field goes through DRF's own method, which raises its explanatory error.
+    """
+    if serializer_field.default is not empty:
+        return serializer_field.get_default()
+    if serializer_field.allow_null:
+        return None
+    if not serializer_field.required:
+        raise SkipField
+    return through(instance)
 
 
 def remembered(represent: Callable[[Model], Any], results: dict[Any, Any]) -> Callable[[Model], Any]:
