@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import gc
 import json
+import uuid
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
 from typing import Annotated, Any, Optional
 
 from diffsync.enum import DiffSyncFlags
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 from nautobot.apps.testing import TestCase
+from nautobot.core.celery.encoders import NautobotKombuJSONEncoder
 from nautobot.core.models.utils import serialize_object, serialize_object_v2
 from nautobot.dcim.models import Device, Location, LocationType
 from nautobot.extras.choices import CustomFieldTypeChoices, ObjectChangeEventContextChoices
@@ -24,6 +30,7 @@ from nautobot.users.models import User
 from nautobot_ssot.contrib import CustomFieldAnnotation, NautobotAdapter, NautobotModel
 from nautobot_ssot.contrib.bulk import model_fallback_reason
 from nautobot_ssot.contrib.bulk.cachememo import CacheMemo
+from nautobot_ssot.contrib.bulk.copy import JsonText
 from nautobot_ssot.contrib.bulk.validation import BulkValidator
 from nautobot_ssot.contrib.typeddicts import TagDict
 from nautobot_ssot.sync.executor import apply_diff
@@ -218,6 +225,22 @@ class BulkPathTestCase(TestCase):
         self.assertEqual(record.object_repr, name)
         self.assertEqual(record.object_data["description"], "x\\y\tz\r")
         self.assertEqual(record.object_data_v2["name"], name)
+
+    def test_json_columns_hold_what_their_encoder_gives(self):
+        value = {
+            "when": datetime(2026, 12, 1, 13, 40, 5, 123456, tzinfo=timezone.utc),
+            "day": date(2026, 12, 1),
+            "at": time(13, 40, 5, 123456),
+            "amount": Decimal("1.50"),
+            "id": uuid.UUID(int=7),
+            "label": gettext_lazy("Active"),
+            "nested": [{"ratio": 0.1, 3: None, "text": "é\t\\"}],
+        }
+        for encoder in (DjangoJSONEncoder, NautobotKombuJSONEncoder):
+            for case in (value, {"huge": 2**70, **value}):
+                with self.subTest(encoder=encoder.__name__, keys=len(case)):
+                    expected = json.loads(json.dumps(case, cls=encoder))
+                    self.assertEqual(json.loads(JsonText(encoder)(case)), expected)
 
     def assert_last_record_serializes(self, location: Location) -> dict:
         record = ObjectChange.objects.filter(changed_object_id=location.pk).order_by("time").last()

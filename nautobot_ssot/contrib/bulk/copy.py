@@ -4,7 +4,7 @@ Change records are large (the two JSON serializations of the object, about 4 KB 
 parameters, every value is quoted into the statement on the client and the statement parsed on the server,
 which cost more than storing the rows. ``COPY`` sends the rows as tab-separated text, which the server reads
 without parsing SQL. The values are prepared as ``bulk_create`` prepares them (``pre_save``, then the field's
-database value; JSON with the field's encoder), so the stored rows are the same.
+database value; JSON as the field's encoder encodes it, see ``JsonText``), so the stored rows are the same.
 
 Only PostgreSQL with psycopg2 has it; elsewhere ``copy_rows`` returns False and the caller uses ``bulk_create``.
 The statement goes through the connection's ``execute_wrapper`` hooks (so query counters that use them count
@@ -14,13 +14,14 @@ it), but not into ``connection.queries`` (``assertNumQueries`` does not see it).
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import partial
 from typing import Any
 
+import orjson
 from django.db import connections, router
-from django.db.backends.postgresql.operations import get_json_dumps
 from django.db.models import CharField, Field, ForeignKey, JSONField, Model, TextField, UUIDField
 
 PLAIN_COLUMNS = (CharField, TextField, UUIDField, ForeignKey)
@@ -66,7 +67,8 @@ def column_text(field: Field, connection: Any) -> Callable[[Model], str]:
     """Return how to write the value of ``field`` of an object as COPY text.
 
     Text, UUID and foreign key columns (most of a change record) are written from the attribute itself, which
-    is what their preparation for the database gives; every other field goes through ``copy_text``.
+    is what their preparation for the database gives; JSON columns are encoded with ``JsonText``; every other
+    field goes through ``copy_text``.
     """
     if type(field) in PLAIN_COLUMNS:
         attname = field.attname
@@ -76,15 +78,44 @@ def column_text(field: Field, connection: Any) -> Callable[[Model], str]:
             return NULL if value is None else escape(str(value))
 
         return plain
+    if isinstance(field, JSONField):
+        encode = JsonText(field.encoder or json.JSONEncoder)
+
+        def json_column(obj: Model) -> str:
+            prepared = field.get_prep_value(field.pre_save(obj, add=True))
+            return NULL if prepared is None else escape(encode(prepared))
+
+        return json_column
     return partial(copy_text, field, connection=connection)
+
+
+class JsonText:
+    """Encode values as their JSON field's encoder does (``json.dumps(value, cls=encoder)``), faster.
+
+    The values are encoded with orjson, which hands what it does not encode itself to the encoder's
+    ``default()``, as ``json`` does: dates and times are always handed over (orjson's own format differs
+    from Django's), and so are model instances, lazy strings and the like. The stored JSON (``jsonb``) is the
+    same; for a value orjson refuses (an integer beyond 64 bits, say), ``json.dumps`` with the encoder is used.
+    """
+
+    OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+
+    def __init__(self, encoder: type[json.JSONEncoder]) -> None:
+        """Encode with ``encoder``'s ``default()`` for what orjson hands over."""
+        self.encoder = encoder
+        self.default = encoder().default
+
+    def __call__(self, value: Any) -> str:
+        """Return ``value`` as JSON text."""
+        try:
+            return orjson.dumps(value, default=self.default, option=self.OPTIONS).decode()
+        except orjson.JSONEncodeError:
+            return json.dumps(value, cls=self.encoder)
 
 
 def copy_text(field: Field, obj: Model, connection: Any) -> str:
     """Return the value of ``field`` on a new ``obj`` as COPY text, prepared as an insert prepares it."""
     value = field.pre_save(obj, add=True)
-    if isinstance(field, JSONField):
-        prepared = field.get_prep_value(value)
-        return NULL if prepared is None else escape(get_json_dumps(field.encoder)(prepared))
     value = field.get_db_prep_save(value, connection)
     if value is None:
         return NULL
