@@ -73,7 +73,15 @@ class TreeCaches:
         return deepest
 
 
+SCAN_BATCH = 1000
+"""Keys Redis examines per round trip while looking for the keys to drop (its default is 10)."""
+
+
 def drop_descendants(model: type[Model]) -> None:
-    """Delete every cached descendants list of ``model``."""
+    """Delete every cached descendants list of ``model``.
+
+    Finding them means scanning the whole key space of the cache, which with Redis's default of 10 keys per
+    round trip costs one round trip per 10 keys the cache holds, whatever they are.
+    """
     prefix = f"nautobot.{model._meta.concrete_model._meta.label_lower}."
-    cache.delete_pattern(f"{prefix}*.cacheable_descendants_pks*")
+    cache.delete_pattern(f"{prefix}*.cacheable_descendants_pks*", itersize=SCAN_BATCH)
