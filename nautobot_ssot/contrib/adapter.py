@@ -122,7 +122,7 @@ class NautobotAdapter(Adapter):
         When every model of the adapter is written on the bulk path, the whole walk runs inside the bulk
         writer's ``applying()`` (cache memo on, garbage collector paused; see ``BulkWriter.applying``).
         """
-        names = {*self.top_level, *(child for name in self.top_level for child in self._descendants(name))}
+        names = {name for top in self.top_level for name in (top, *self._descendants(top))}
         if names and all(self.bulk_writer.accepts(self._get_diffsync_class(name)) for name in names):
             with self.bulk_writer.applying():
                 yield

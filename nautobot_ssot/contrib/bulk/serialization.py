@@ -214,7 +214,8 @@ def plain_attribute(serializer_field: Field) -> Callable[[Any], Any]:
 
     DRF's ``get_attribute`` asks, per value, whether the instance is a mapping (an ABC check) and whether the
     value is a simple callable (an ``inspect`` walk). For a model instance and a value that is not callable,
-    the answer is the attribute itself; anything else (an error, a callable) goes through DRF's own method.
+    the answer is the attribute itself, and a missing attribute is answered as DRF answers it
+    (``missing_attribute``); anything else (another error, a callable) goes through DRF's own method.
     """
     name = serializer_field.source_attrs[0]
     through = serializer_field.get_attribute
