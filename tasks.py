@@ -573,7 +573,21 @@ def _gate_steps(c: Context, failfast: bool) -> list[tuple[str, Callable[[], bool
             "unittest",
             lambda: _unittest(c, label="", keepdb=True, failfast=failfast, buffer=True, verbose=False, coverage=False),
         ),
+        ("upgrade-check", lambda: _upgrade_check(c)),
     ]
+
+
+def _upgrade_check(c: Context) -> bool:
+    return _run(c, [sys.executable, str(DEVELOPMENT / "upgrade_check.py")], warn=True)
+
+
+@task
+def upgrade_check(c: Context) -> None:
+    """Take over a database that nautobot-ssot 4.7.0 migrated and used (docs/admin/migrating_from_4x.md)."""
+    _prepare(c)
+    with _services_for_task():
+        if not _upgrade_check(c):
+            raise Exit("The upgrade check failed.", 1)
 
 
 @task(
@@ -595,7 +609,7 @@ def benchmark(c: Context, sites: int = 5000, paths: str = "standard,bulk,floor",
 
 @task(help={"failfast": "Stop at the first failing step (and the first failing test)."})
 def tests(c: Context, failfast: bool = False) -> None:
-    """Run the whole gate: ruff, migrations check, strict docs build, unit tests.
+    """Run the whole gate: ruff, migrations check, strict docs build, unit tests, upgrade check.
 
     The browser test's screenshots go to ``development/.run/screenshots`` here, so the gate leaves the
     working tree clean; ``invoke unittest --label tests.browser`` refreshes the ones in ``docs/user/images``.
@@ -632,5 +646,6 @@ ns = Collection(
     tests,
     benchmark,
     demo_check,
+    upgrade_check,
 )
 ns.configure({"nautobot_ssot": DEFAULTS})

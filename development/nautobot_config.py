@@ -13,10 +13,12 @@ from nautobot.core.settings import *  # noqa: F403
 from nautobot.core.settings_funcs import is_truthy
 
 _DEVELOPMENT_DIR = Path(__file__).resolve().parent
-# ``services`` lives next to this file; the repository root holds the ``tests`` package (test runner).
-for _path in (str(_DEVELOPMENT_DIR), str(_DEVELOPMENT_DIR.parent)):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
+# ``services`` lives next to this file; the repository root holds the ``tests`` package (test runner). The root
+# goes last, so that an installed ``nautobot_ssot`` (4.7.0 in the upgrade check) is not shadowed by this checkout.
+if str(_DEVELOPMENT_DIR) not in sys.path:
+    sys.path.insert(0, str(_DEVELOPMENT_DIR))
+if str(_DEVELOPMENT_DIR.parent) not in sys.path:
+    sys.path.append(str(_DEVELOPMENT_DIR.parent))
 
 import services  # noqa: E402
 

@@ -261,7 +261,7 @@ def _check_request(integration_name: str, dryrun: bool) -> tuple:
     from django.contrib.auth import get_user_model  # noqa: PLC0415
     from nautobot.extras.models import ExternalIntegration, Job  # noqa: PLC0415
 
-    job_model = Job.objects.get(module_name="nautobot_ssot.jobs.examples.jobs", job_class_name="ExampleDataSource")
+    job_model = Job.objects.get(module_name="nautobot_ssot.jobs.examples", job_class_name="ExampleDataSource")
     if not job_model.enabled:
         job_model.enabled = True
         job_model.save()

@@ -2,6 +2,8 @@
 
 from importlib import metadata
 
+from django.db import connections
+from django.db.models.signals import pre_migrate
 from nautobot.apps import NautobotAppConfig
 
 __version__ = metadata.version(__name__.replace("_", "-"))
@@ -23,6 +25,18 @@ class NautobotSSOTAppConfig(NautobotAppConfig):
         "hide_example_jobs": False,
     }
     caching_config = {}
+
+    def ready(self):
+        """Register the app, and refuse (before anything changes) to migrate a database it cannot adopt."""
+        super().ready()
+        pre_migrate.connect(refuse_unmigratable_database, sender=self, dispatch_uid="nautobot_ssot_upgrade_check")
+
+
+def refuse_unmigratable_database(sender, using: str = "default", **kwargs) -> None:
+    """Stop ``migrate`` with a clear message when the database holds a nautobot_ssot state we cannot adopt."""
+    from nautobot_ssot.upgrade.history import check_migratable  # noqa: PLC0415  (needs the app registry)
+
+    check_migratable(connections[using])
 
 
 config = NautobotSSOTAppConfig

@@ -14,15 +14,18 @@ Storage design:
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from nautobot.apps.models import BaseModel
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from nautobot.apps.models import BaseModel, NotesMixin
 from nautobot.extras.choices import JobResultStatusChoices
 from nautobot.extras.models import JobResult
 
@@ -51,12 +54,46 @@ class SyncJSONEncoder(DjangoJSONEncoder):
 
 PHASES = ("source_load", "target_load", "diff", "sync")
 
+LOG_COUNTS = (
+    ("num_unchanged", "action", SyncLogEntryActionChoices.ACTION_NO_CHANGE),
+    ("num_created", "action", SyncLogEntryActionChoices.ACTION_CREATE),
+    ("num_updated", "action", SyncLogEntryActionChoices.ACTION_UPDATE),
+    ("num_deleted", "action", SyncLogEntryActionChoices.ACTION_DELETE),
+    ("num_succeeded", "status", SyncLogEntryStatusChoices.STATUS_SUCCESS),
+    ("num_failed", "status", SyncLogEntryStatusChoices.STATUS_FAILURE),
+    ("num_errored", "status", SyncLogEntryStatusChoices.STATUS_ERROR),
+)
+"""The annotations of ``Sync.annotated_queryset()``: name, log entry field and value counted."""
+
+ACTION_CLASSES = {
+    SyncLogEntryActionChoices.ACTION_NO_CHANGE: "secondary",
+    SyncLogEntryActionChoices.ACTION_CREATE: "success",
+    SyncLogEntryActionChoices.ACTION_UPDATE: "info",
+    SyncLogEntryActionChoices.ACTION_DELETE: "warning",
+    SyncLogEntryActionChoices.ACTION_REJECT: "danger",
+}
+STATUS_CLASSES = {
+    SyncLogEntryStatusChoices.STATUS_SUCCESS: "success",
+    SyncLogEntryStatusChoices.STATUS_FAILURE: "warning",
+    SyncLogEntryStatusChoices.STATUS_ERROR: "danger",
+}
+
+
+def _short(value: timedelta | None) -> str:
+    """A duration without microseconds ("0:01:02"), or "-" when unknown."""
+    return "-" if value is None else str(value - timedelta(microseconds=value.microseconds))
+
+
+def _linked(url: str | None, text: str) -> SafeString | str:
+    """``text`` as an escaped link to ``url``, or plain ``text`` when there is no URL."""
+    return format_html('<a href="{}">{}</a>', url, text) if url else text
+
 
 def _memory_field() -> models.PositiveBigIntegerField:
     return models.PositiveBigIntegerField(blank=True, null=True)
 
 
-class Sync(BaseModel):
+class Sync(NotesMixin, BaseModel):
     """One run of a data source or data target job."""
 
     source = models.CharField(max_length=64, help_text="System data is read from")
@@ -77,18 +114,32 @@ class Sync(BaseModel):
     sync_memory_peak = _memory_field()
     diff = models.JSONField(blank=True, default=dict, encoder=SyncJSONEncoder)
     diff_truncated = models.BooleanField(
-        default=False, help_text="The diff was too large to keep as one JSON value; see the per-record diff"
+        default=False,
+        db_default=False,
+        help_text="The diff was too large to keep as one JSON value; see the per-record diff",
     )
-    summary = models.JSONField(blank=True, default=dict, encoder=SyncJSONEncoder)
-    job_result = models.ForeignKey(to=JobResult, on_delete=models.CASCADE, blank=True, null=True, related_name="+")
+    summary = models.JSONField(blank=True, null=True, default=dict, encoder=SyncJSONEncoder)
+    job_result = models.ForeignKey(to=JobResult, on_delete=models.CASCADE, blank=True, null=True)
     mode = models.CharField(
-        max_length=32, choices=SyncModeChoices, blank=True, default="", help_text="How the sync phase was run"
+        max_length=32,
+        choices=SyncModeChoices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="How the sync phase was run",
     )
     outcome = models.CharField(
-        max_length=32, choices=SyncOutcomeChoices, blank=True, default="", help_text="How the run ended"
+        max_length=32,
+        choices=SyncOutcomeChoices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="How the run ended",
     )
-    outcome_message = models.TextField(blank=True, default="", help_text="Why the run ended that way")
-    rolled_back = models.BooleanField(default=False, help_text="The changes of the sync phase were rolled back")
+    outcome_message = models.TextField(blank=True, default="", db_default="", help_text="Why the run ended that way")
+    rolled_back = models.BooleanField(
+        default=False, db_default=False, help_text="The changes of the sync phase were rolled back"
+    )
     heartbeat = models.DateTimeField(
         blank=True, null=True, help_text="Last sign of life of the worker running this sync"
     )
@@ -104,8 +155,11 @@ class Sync(BaseModel):
     class Meta:
         """Metadata."""
 
-        ordering = ["-start_time"]
+        ordering = ["start_time"]
         indexes = [models.Index(fields=["source", "target", "-start_time"], name="nautobot_ssot_sync_src_tgt")]
+
+    hide_in_diff_view = True
+    """Nautobot's change log leaves syncs out of its diff views (as nautobot-ssot 4.x does)."""
 
     def __str__(self) -> str:
         """Human name: source, target and start time."""
@@ -118,9 +172,34 @@ class Sync(BaseModel):
             return reverse("plugins-api:nautobot_ssot-api:sync-detail", kwargs={"pk": self.pk})
         return reverse("plugins:nautobot_ssot:sync", kwargs={"pk": self.pk})
 
+    @classmethod
+    def annotated_queryset(cls) -> QuerySet[Sync]:
+        """Syncs with the counts of their log entries per action and status (``num_created``, ``num_failed``, ...).
+
+        Returns:
+            A queryset of syncs, their job result joined, the large ``diff`` and ``summary`` deferred.
+        """
+        counts = {name: Count("log", filter=Q(**{f"log__{field}": value})) for name, field, value in LOG_COUNTS}
+        return cls.objects.defer("diff", "summary").select_related("job_result").annotate(**counts)
+
     @property
-    def duration(self) -> timedelta | None:
-        """Total time of the measured phases."""
+    def end_time(self) -> datetime | None:
+        """When the run ended: its job result's completion time (None while it runs)."""
+        return self.job_result.date_done if self.job_result else None
+
+    @property
+    def duration(self) -> timedelta:
+        """Wall-clock time of the run: end minus start, or until now while it runs (zero before it starts)."""
+        if self.start_time is None:
+            return timedelta()
+        end = self.end_time
+        if end is None and self.status not in JobResultStatusChoices.READY_STATES:
+            end = timezone.now()
+        return (end - self.start_time) if end else timedelta()
+
+    @property
+    def phases_duration(self) -> timedelta | None:
+        """Total time of the measured phases (None when no phase was measured)."""
         times = [getattr(self, f"{phase}_time") for phase in PHASES]
         measured = [value for value in times if value is not None]
         return sum(measured, timedelta()) if measured else None
@@ -130,6 +209,43 @@ class Sync(BaseModel):
         if self.job_result and self.job_result.job_model:
             return reverse("plugins:nautobot_ssot:data_job", kwargs={"pk": self.job_result.job_model.pk})
         return None
+
+    def _job_page(self, side: str, system: str) -> str | None:
+        """The 4.x-style job page of this sync's job for one side (None when that side is Nautobot itself)."""
+        job_model = self.job_result.job_model if self.job_result else None
+        if system == "Nautobot" or job_model is None:
+            return None
+        return reverse(f"plugins:nautobot_ssot:data_{side}", kwargs={"class_path": job_model.class_path})
+
+    def get_source_url(self) -> str | None:
+        """URL of the data source job page when the source is an external system (else None)."""
+        return self._job_page("source", self.source)
+
+    def get_target_url(self) -> str | None:
+        """URL of the data target job page when the target is an external system (else None)."""
+        return self._job_page("target", self.target)
+
+    def get_source_display(self) -> SafeString | str:
+        """The source's name, linked to its job page when it has one (escaped)."""
+        return _linked(self.get_source_url(), self.source)
+
+    def get_target_display(self) -> SafeString | str:
+        """The target's name, linked to its job page when it has one (escaped)."""
+        return _linked(self.get_target_url(), self.target)
+
+    def get_duration_display(self) -> SafeString:
+        """The run's duration and the time of each phase, as a short HTML list."""
+        return format_html(
+            "{} total<ul><li>{} loading from {}</li><li>{} loading from {}</li>"
+            "<li>{} calculating the diff</li><li>{} syncing</li></ul>",
+            _short(self.duration),
+            _short(self.source_load_time),
+            self.source,
+            _short(self.target_load_time),
+            self.target,
+            _short(self.diff_time),
+            _short(self.sync_time),
+        )
 
     @property
     def status(self) -> str:
@@ -194,10 +310,10 @@ class SyncDiffRecord(BaseModel):
         return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
 
 
-class SyncLogEntry(BaseModel):
+class SyncLogEntry(NotesMixin, BaseModel):
     """What happened to one object during a sync."""
 
-    sync = models.ForeignKey(to=Sync, on_delete=models.CASCADE, related_name="logs")
+    sync = models.ForeignKey(to=Sync, on_delete=models.CASCADE, related_name="logs", related_query_name="log")
     timestamp = models.DateTimeField(auto_now_add=True)
     action = models.CharField(max_length=32, choices=SyncLogEntryActionChoices)
     status = models.CharField(max_length=32, choices=SyncLogEntryStatusChoices)
@@ -209,8 +325,12 @@ class SyncLogEntry(BaseModel):
     synced_object = GenericForeignKey(ct_field="synced_object_type", fk_field="synced_object_id")
     object_repr = models.TextField(blank=True, default="", editable=False)
     message = models.TextField(blank=True)
-    model_name = models.CharField(max_length=100, blank=True, default="", help_text="Diffsync model of the record")
-    unique_id = models.TextField(blank=True, default="", help_text="Unique id of the record in its diffsync model")
+    model_name = models.CharField(
+        max_length=100, blank=True, default="", db_default="", help_text="Diffsync model of the record"
+    )
+    unique_id = models.TextField(
+        blank=True, default="", db_default="", help_text="Unique id of the record in its diffsync model"
+    )
 
     class Meta:
         """Metadata."""
@@ -233,3 +353,22 @@ class SyncLogEntry(BaseModel):
         if api:
             return reverse("plugins-api:nautobot_ssot-api:synclogentry-detail", kwargs={"pk": self.pk})
         return reverse("plugins:nautobot_ssot:synclogentry", kwargs={"pk": self.pk})
+
+    def get_action_class(self) -> str | None:
+        """Bootstrap colour class of the action (as nautobot-ssot 4.x names them)."""
+        return ACTION_CLASSES.get(self.action)
+
+    def get_status_class(self) -> str | None:
+        """Bootstrap colour class of the status (as nautobot-ssot 4.x names them)."""
+        return STATUS_CLASSES.get(self.status)
+
+
+class SSOTConfig(models.Model):
+    """A model without a table: its ``view_ssotconfig`` permission guards the configuration page (as in 4.x)."""
+
+    class Meta:
+        """Metadata."""
+
+        managed = False
+        default_permissions = ("view",)
+        verbose_name = "SSoT configuration"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -45,7 +46,7 @@ from nautobot.extras.tables import JobLogEntryTable
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from nautobot_ssot import filters, forms, tables
+from nautobot_ssot import NautobotSSOTAppConfig, filters, forms, tables
 from nautobot_ssot.api import serializers
 from nautobot_ssot.jobs import DataSource, DataTarget, get_data_jobs
 from nautobot_ssot.models import PHASES, Sync, SyncDiffRecord, SyncLogEntry
@@ -71,8 +72,8 @@ PHASE_LABELS = {
 
 
 def sync_list_queryset():
-    """Syncs as lists show them: job result and job joined, the JSON diff never loaded."""
-    return Sync.objects.defer("diff").select_related("job_result__job_model")
+    """Syncs as lists show them: newest first, job result and job joined, the JSON diff never loaded."""
+    return Sync.objects.defer("diff").select_related("job_result__job_model").order_by("-start_time")
 
 
 def log_entry_queryset():
@@ -222,7 +223,7 @@ class SyncUIViewSet(ObjectDetailViewMixin, ObjectListViewMixin, ObjectDestroyVie
                 weight=Tab.WEIGHT_CHANGELOG_TAB + 200,
                 tab_id="logs",
                 label="Logs",
-                url_name="plugins:nautobot_ssot:sync_logs",
+                url_name="plugins:nautobot_ssot:sync_logentries",
                 required_permissions=["nautobot_ssot.view_synclogentry"],
                 panels=(
                     ObjectsTablePanel(
@@ -291,17 +292,17 @@ class SyncUIViewSet(ObjectDetailViewMixin, ObjectListViewMixin, ObjectDestroyVie
     @action(
         detail=True,
         url_path="logs",
-        url_name="logs",
+        url_name="logentries",
         custom_view_base_action="view",
         custom_view_additional_permissions=["nautobot_ssot.view_synclogentry"],
     )
-    def logs(self, request, *args, **kwargs):
+    def logentries(self, request, *args, **kwargs):
         """The log entries of the sync."""
         return Response({})
 
     @action(
         detail=True,
-        url_path="job-result",
+        url_path="jobresult",
         url_name="jobresult",
         custom_view_base_action="view",
         custom_view_additional_permissions=["extras.view_jobresult"],
@@ -515,7 +516,7 @@ class DataJobView(ObjectView):
 
     def get(self, request, *args, **kwargs):
         """Render the page of an installed data source/target job, 404 for any other job."""
-        job = get_object_or_404(self.queryset, pk=kwargs["pk"])
+        job = _job_from_url(self.queryset, kwargs)
         overview = _overview_for(job)
         history = sync_list_queryset().restrict(request.user, "view").filter(job_result__job_model=job)
         history_table = tables.SyncTable(history.order_by("-start_time"), user=request.user)
@@ -536,6 +537,14 @@ class DataJobView(ObjectView):
         return render(request, self.get_template_name(), context)
 
 
+def _job_from_url(queryset: QuerySet[Job], kwargs: dict[str, str]) -> Job:
+    """The job a data job URL names: by ``pk``, or by ``class_path`` as nautobot-ssot 4.x links to it."""
+    if "pk" in kwargs:
+        return get_object_or_404(queryset, pk=kwargs["pk"])
+    module_name, _, class_name = kwargs["class_path"].rpartition(".")
+    return get_object_or_404(queryset, module_name=module_name, job_class_name=class_name)
+
+
 def _overview_for(job: Job) -> JobOverview:
     """The overview of ``job`` if it is a data source or data target job, else 404."""
     job_class = job.job_class
@@ -544,3 +553,40 @@ def _overview_for(job: Job) -> JobOverview:
     if job_class is not None and issubclass(job_class, DataTarget):
         return JobOverview(job, "target")
     raise Http404("This job is not an installed data source or data target.")
+
+
+SECRET_WORDS = ("password", "secret", "token", "key")
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    """One app setting as the configuration page shows it."""
+
+    name: str
+    value: object
+    default: bool
+
+
+def setting_rows() -> list[SettingRow]:
+    """The app's settings, secrets masked, marked where the default applies."""
+    configured = settings.PLUGINS_CONFIG.get("nautobot_ssot", {})
+    defaults = NautobotSSOTAppConfig.default_settings
+    rows = []
+    for name in sorted(set(defaults) | set(configured)):
+        value = configured.get(name, defaults.get(name))
+        masked = "********" if value and any(word in name.lower() for word in SECRET_WORDS) else value
+        rows.append(SettingRow(name, masked, name not in configured))
+    return rows
+
+
+class SSOTConfigView(ContentTypePermissionRequiredMixin, View):
+    """The app's configuration (the ``config`` page of nautobot-ssot 4.x): its settings and where they come from."""
+
+    def get_required_permission(self):
+        """The permission nautobot-ssot 4.x guards this page with."""
+        return "nautobot_ssot.view_ssotconfig"
+
+    def get(self, request):
+        """Render the settings table."""
+        context = {"title": "SSoT configuration", "settings_rows": setting_rows()}
+        return render(request, "nautobot_ssot/config.html", context)

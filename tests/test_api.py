@@ -36,7 +36,7 @@ class SyncLogEntryAPITestCase(APIViewTestCases.GetObjectViewTestCase, APIViewTes
 
 
 class SyncAPIBehaviourTestCase(APITestCase):
-    """The JSON diff is opt-in, filters work, and the endpoints are in the OpenAPI schema."""
+    """The JSON diff is opt-in in lists, filters work, and the endpoints are in the OpenAPI schema."""
 
     @classmethod
     def setUpTestData(cls):
@@ -47,14 +47,16 @@ class SyncAPIBehaviourTestCase(APITestCase):
         super().setUp()
         self.add_permissions("nautobot_ssot.view_sync", "nautobot_ssot.view_synclogentry")
 
-    def test_diff_is_only_returned_when_included(self):
+    def test_diff_is_in_the_detail_and_opt_in_in_lists(self):
         url = reverse("plugins-api:nautobot_ssot-api:sync-detail", kwargs={"pk": self.sync.pk})
         response = self.client.get(url, **self.header)
         self.assertHttpStatus(response, 200)
-        self.assertNotIn("diff", response.json())
-        self.assertEqual(response.json()["status"], "SUCCESS")
-        response = self.client.get(f"{url}?include=diff", **self.header)
         self.assertEqual(response.json()["diff"], self.sync.diff)
+        self.assertEqual(response.json()["status"], "SUCCESS")
+        list_url = reverse("plugins-api:nautobot_ssot-api:sync-list")
+        self.assertNotIn("diff", self.client.get(list_url, **self.header).json()["results"][0])
+        included = self.client.get(f"{list_url}?include=diff", **self.header).json()["results"]
+        self.assertIn(self.sync.diff, [row["diff"] for row in included])
 
     def test_filters(self):
         url = reverse("plugins-api:nautobot_ssot-api:sync-list")
@@ -77,5 +79,5 @@ class SyncAPIBehaviourTestCase(APITestCase):
         response = self.client.get(reverse("schema"), **self.header)
         self.assertHttpStatus(response, 200)
         content = response.content.decode()
-        self.assertIn("/plugins/ssot/syncs/", content)
-        self.assertIn("/plugins/ssot/sync-log-entries/", content)
+        self.assertIn("/plugins/ssot/history/", content)
+        self.assertIn("/plugins/ssot/logs/", content)

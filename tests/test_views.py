@@ -65,7 +65,7 @@ class SyncDetailTabsTestCase(TestCase):
         self.assertBodyContains(response, "4.0 MiB")
         logs_url = reverse("plugins:nautobot_ssot:synclogentry_list")
         self.assertBodyContains(response, f"{logs_url}?sync={self.sync.pk}&amp;action=create")
-        for name in ("sync_diff", "sync_logs", "sync_jobresult"):
+        for name in ("sync_diff", "sync_logentries", "sync_jobresult"):
             self.assertBodyContains(response, reverse(f"plugins:nautobot_ssot:{name}", kwargs={"pk": self.sync.pk}))
 
     def test_diff_tab_filters_by_action_and_model(self):
@@ -93,7 +93,7 @@ class SyncDetailTabsTestCase(TestCase):
         self.assertBodyContains(response, "<code>new </code>", html=False)
 
     def test_logs_tab_lists_entries(self):
-        response = self.client.get(reverse("plugins:nautobot_ssot:sync_logs", kwargs={"pk": self.sync.pk}))
+        response = self.client.get(reverse("plugins:nautobot_ssot:sync_logentries", kwargs={"pk": self.sync.pk}))
         self.assertBodyContains(response, "Processed 3")
 
     def test_job_result_tab(self):
@@ -284,7 +284,7 @@ class QueryCountTestCase(TestCase):
 
     def test_logs_tab(self):
         sync = make_sync(records=0, logs=0)
-        url = reverse("plugins:nautobot_ssot:sync_logs", kwargs={"pk": sync.pk})
+        url = reverse("plugins:nautobot_ssot:sync_logentries", kwargs={"pk": sync.pk})
         self._measure(url, lambda n: add_logs(sync, n))
 
     def test_dashboard(self):
@@ -331,7 +331,7 @@ class EscapingTestCase(TestCase):
             reverse("plugins:nautobot_ssot:sync_list"),
             self.sync.get_absolute_url(),
             reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": self.sync.pk}),
-            reverse("plugins:nautobot_ssot:sync_logs", kwargs={"pk": self.sync.pk}),
+            reverse("plugins:nautobot_ssot:sync_logentries", kwargs={"pk": self.sync.pk}),
             reverse("plugins:nautobot_ssot:sync_jobresult", kwargs={"pk": self.sync.pk}),
             reverse("plugins:nautobot_ssot:synclogentry_list"),
             entry.get_absolute_url(),
@@ -357,3 +357,54 @@ class EscapingTestCase(TestCase):
         self.assertIn("&lt;script&gt;alert(", response.content.decode())
         response = self.client.get(reverse("plugins:nautobot_ssot:synclogentry_list"), headers=HTMX)
         self.assertIn("&lt;script&gt;alert(", response.content.decode())
+
+
+class FourXUrlsTestCase(TestCase):
+    """URL names and paths of nautobot-ssot 4.x: data source/target pages by class path, config, docs."""
+
+    def setUp(self):
+        super().setUp()
+        self.job = Job.objects.get(module_name="nautobot_ssot.jobs.examples", job_class_name="ExampleDataSource")
+        self.add_permissions("nautobot_ssot.view_sync", "extras.view_job")
+
+    def test_paths_of_4x(self):
+        sync = make_sync()
+        self.assertEqual(
+            reverse("plugins:nautobot_ssot:sync_jobresult", kwargs={"pk": sync.pk}),
+            f"/plugins/ssot/history/{sync.pk}/jobresult/",
+        )
+        self.assertEqual(
+            reverse("plugins:nautobot_ssot:sync_logentries", kwargs={"pk": sync.pk}),
+            f"/plugins/ssot/history/{sync.pk}/logs/",
+        )
+        self.assertEqual(reverse("plugins-api:nautobot_ssot-api:sync-list"), "/api/plugins/ssot/history/")
+        self.assertEqual(reverse("plugins-api:nautobot_ssot-api:synclogentry-list"), "/api/plugins/ssot/logs/")
+        self.assertEqual(reverse("plugins:nautobot_ssot:config"), "/plugins/ssot/config/")
+
+    def test_data_source_page_by_class_path(self):
+        url = reverse("plugins:nautobot_ssot:data_source", kwargs={"class_path": self.job.class_path})
+        self.assertEqual(url, "/plugins/ssot/data-sources/nautobot_ssot.jobs.examples.ExampleDataSource/")
+        response = self.client.get(url)
+        self.assertHttpStatus(response, 200)
+        self.assertBodyContains(response, self.job.name)
+        missing = reverse(
+            "plugins:nautobot_ssot:data_target", kwargs={"class_path": "nautobot_ssot.jobs.examples.Nope"}
+        )
+        self.assertHttpStatus(self.client.get(missing), 404)
+
+    def test_config_page_needs_view_ssotconfig_and_masks_secrets(self):
+        url = reverse("plugins:nautobot_ssot:config")
+        self.assertHttpStatus(self.client.get(url), 403)
+        self.add_permissions("nautobot_ssot.view_ssotconfig")
+        with override_settings(
+            PLUGINS_CONFIG={"nautobot_ssot": {"remote_token": "s3cret", "hide_example_jobs": False}}
+        ):
+            response = self.client.get(url)
+        self.assertHttpStatus(response, 200)
+        self.assertBodyContains(response, "hide_example_jobs")
+        self.assertNotIn(b"s3cret", response.content)
+
+    def test_docs_redirects_to_the_bundled_documentation(self):
+        response = self.client.get(reverse("plugins:nautobot_ssot:docs"))
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(response["Location"].endswith("nautobot_ssot/docs/index.html"))

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from nautobot.apps.api import BulkDestroyModelMixin, ReadOnlyModelViewSet
+from nautobot.apps.api import BulkDestroyModelMixin, NotesViewSetMixin, ReadOnlyModelViewSet
 from nautobot.apps.utils import normalize_querydict
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -15,18 +15,22 @@ from nautobot_ssot.models import Sync, SyncLogEntry
 from nautobot_ssot.sync.plan import PlanError, enqueue_plan_apply
 
 
-class SyncViewSet(mixins.DestroyModelMixin, BulkDestroyModelMixin, ReadOnlyModelViewSet):
-    """List, retrieve and delete syncs; the JSON ``diff`` is loaded only when ``?include=diff`` asks for it."""
+class SyncViewSet(NotesViewSetMixin, mixins.DestroyModelMixin, BulkDestroyModelMixin, ReadOnlyModelViewSet):
+    """List, retrieve and delete syncs; lists load the JSON ``diff`` only when ``?include=diff`` asks for it."""
 
     queryset = Sync.objects.select_related("job_result")
     serializer_class = serializers.SyncSerializer
     filterset_class = SyncFilterSet
 
+    def get_serializer_class(self):
+        """Lists use the serializer whose ``diff`` is opt-in."""
+        return serializers.SyncListSerializer if self.action == "list" else serializers.SyncSerializer
+
     def get_queryset(self):
-        """Defer the JSON diff unless the request includes it."""
+        """Defer the JSON diff of listed syncs unless the request includes it."""
         queryset = super().get_queryset()
         include = normalize_querydict(self.request.query_params).get("include", [])
-        if self.request.method == "GET" and "diff" not in (include if isinstance(include, list) else [include]):
+        if self.action == "list" and "diff" not in (include if isinstance(include, list) else [include]):
             queryset = queryset.defer("diff")
         return queryset
 
@@ -43,7 +47,7 @@ class SyncViewSet(mixins.DestroyModelMixin, BulkDestroyModelMixin, ReadOnlyModel
         return Response({"job_result": str(job_result.pk)}, status=status.HTTP_201_CREATED)
 
 
-class SyncLogEntryViewSet(ReadOnlyModelViewSet):
+class SyncLogEntryViewSet(NotesViewSetMixin, ReadOnlyModelViewSet):
     """List and retrieve the log entries of syncs."""
 
     queryset = SyncLogEntry.objects.select_related("synced_object_type")

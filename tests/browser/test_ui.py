@@ -138,7 +138,9 @@ class SSoTBrowserTestCase(StaticLiveServerTestCase):
         page.wait_for_url("**/diff/")
         expect(page.get_by_text("fx-browser-a").first).to_be_visible()
         shot(page, "sync_diff")
-        page.locator(f'a[href="{reverse("plugins:nautobot_ssot:sync_logs", kwargs={"pk": sync.pk})}"]').first.click()
+        page.locator(
+            f'a[href="{reverse("plugins:nautobot_ssot:sync_logentries", kwargs={"pk": sync.pk})}"]'
+        ).first.click()
         page.wait_for_url("**/logs/")
         shot(page, "sync_logs_tab")
         page.goto(self.url(reverse("plugins:nautobot_ssot:dashboard")))
