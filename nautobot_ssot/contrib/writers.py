@@ -115,17 +115,17 @@ class DeferredWriter(StandardWriter):
 
     def create(self, model_class: type[NautobotModel], instance: NautobotModel, values: dict[str, Any]) -> None:
         """Save the new object; its change record is written with its batch."""
-        with self.batch.deferring(written(instance, ObjectChangeActionChoices.ACTION_CREATE)):
+        with self.batch.deferring(written(instance, ObjectChangeActionChoices.ACTION_CREATE), model_class):
             super().create(model_class, instance, values)
 
     def update(self, instance: NautobotModel, values: dict[str, Any], changed: dict[str, Any]) -> None:
         """Save the changed object; its change record is written with its batch."""
-        with self.batch.deferring(written(instance, ObjectChangeActionChoices.ACTION_UPDATE)):
+        with self.batch.deferring(written(instance, ObjectChangeActionChoices.ACTION_UPDATE), type(instance)):
             super().update(instance, values, changed)
 
     def delete(self, instance: NautobotModel) -> None:
         """Delete the object; its change record (made as it is deleted) is written with its batch."""
-        with self.batch.deferring(written(instance, ObjectChangeActionChoices.ACTION_DELETE)):
+        with self.batch.deferring(written(instance, ObjectChangeActionChoices.ACTION_DELETE), type(instance)):
             super().delete(instance)
 
 

@@ -73,17 +73,24 @@ class ChangeBatch:
         adapter: The adapter writing (named in failure log entries).
         batch_size: Objects per batch.
         written: Objects written in the open batch.
-        keys: Keys of ``deferred_object_changes`` registered by the open batch, in order.
-        deleted: Change records of objects deleted in the open batch (serialized when they were deleted).
+        keys: Keys of ``deferred_object_changes`` registered and not serialized yet, in order.
+        records: Change records of the open batch (serialized, not stored yet).
+        refreshed: Records stored by earlier batches and serialized again in this one.
+        recorded: Every record made in this run, per change key (a later change to its object refreshes it).
+        touched: Keys of records made in this run that a later write changed again (serialized again).
     """
 
     adapter: Any
     batch_size: int = DEFAULT_BATCH_SIZE
     written: list[Written] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
-    deleted: list[ObjectChange] = field(default_factory=list)
+    records: list[ObjectChange] = field(default_factory=list)
+    refreshed: list[ObjectChange] = field(default_factory=list)
+    recorded: dict[str, ObjectChange] = field(default_factory=dict)
+    touched: set[str] = field(default_factory=set)
     _context: Any = None
     _atomic: Any = None
+    _writing: Any = None
     _urls: SerializerMemo = field(default_factory=SerializerMemo)
 
     @property
@@ -103,6 +110,7 @@ class ChangeBatch:
             yield lambda: None
             return
         pre_delete.connect(self._deleting, dispatch_uid=f"ssot-deferred-{id(self)}")
+        changes = self._context.deferred_object_changes = TrackedChanges(self._context.deferred_object_changes)
         self._begin()
         try:
             yield self.checkpoint
@@ -113,7 +121,8 @@ class ChangeBatch:
             self._end()
         finally:
             pre_delete.disconnect(dispatch_uid=f"ssot-deferred-{id(self)}")
-            self._context = None
+            self._context.deferred_object_changes = dict(changes)
+            self._context, self.recorded = None, {}
 
     def checkpoint(self) -> None:
         """Write and commit the open batch when it is full, then open the next one."""
@@ -122,19 +131,29 @@ class ChangeBatch:
             self._begin()
 
     @contextmanager
-    def deferring(self, written: Written) -> Iterator[None]:
-        """Write one object inside the block with its change record deferred to the end of the batch."""
+    def deferring(self, written: Written, writer: Any) -> Iterator[None]:
+        """Write one object inside the block with its change record deferred.
+
+        The records of the objects written so far are serialized first when ``writer`` (the model class
+        writing) differs from the previous one, so that a record holds what 4.x would hold: the object as it was
+        saved, and the related objects it shows as they were then, not as later writes of other models left them.
+        """
         if not self.is_open:
             yield
             return
+        if writer is not self._writing:
+            self._serialize()
+            self._writing = writer
         changes = self._context.deferred_object_changes
         start = len(changes)
+        changes.touched.clear()
         self._context.defer_object_changes = True
         try:
             yield
         finally:
             self._context.defer_object_changes = False
         self.keys.extend(islice(changes, start, None))
+        self.touched.update(key for key in changes.touched if key in self.recorded)
         self.written.append(written)
 
     def _begin(self) -> None:
@@ -159,25 +178,45 @@ class ChangeBatch:
         self._reset()
 
     def _write_records(self) -> None:
-        records = [*self.deleted, *self._saved_records()]
-        if records:
-            ChangeRecorder().save(records)
+        """Serialize what is left, store the batch's records, and refresh records of earlier batches."""
+        self._serialize()
+        if self.records:
+            ChangeRecorder().save(self.records)
+        if self.refreshed:
+            ObjectChange.objects.bulk_update(self.refreshed, ["action", "object_data", "object_data_v2"])
 
-    def _saved_records(self) -> list[ObjectChange]:
-        """Build the records of the objects created or updated in the batch, per model, action and user."""
-        groups: dict[tuple[type[Model], str, Any], list[Model]] = {}
+    def _serialize(self) -> None:
+        """Serialize the registered changes and the touched ones.
+
+        Objects are serialized per model, action and user, with one list serializer each. A touched record takes
+        the new serialization as Nautobot updates a record when its object changes again in the same context.
+        """
+        groups: dict[tuple[type[Model], str, Any], list[tuple[str, Model]]] = {}
         changes = self._context.deferred_object_changes
-        for key in dict.fromkeys(self.keys):
+        for key in dict.fromkeys([*self.keys, *self.touched]):
             for entry in changes.get(key, ()):
                 if entry["action"] != ObjectChangeActionChoices.ACTION_DELETE:
-                    groups.setdefault((type(entry["instance"]), entry["action"], entry["user"]), []).append(
-                        entry["instance"]
-                    )
+                    group = groups.setdefault((type(entry["instance"]), entry["action"], entry["user"]), [])
+                    group.append((key, entry["instance"]))
         memo = SerializerMemo(urls=self._urls.urls, slugs=self._urls.slugs)
-        records: list[ObjectChange] = []
-        for (model, action, user), objects in groups.items():
-            records.extend(build_records(model, objects, action, self._context, user, memo))
-        return records
+        for (model, action, user), items in groups.items():
+            records = build_records(model, [obj for _, obj in items], action, self._context, user, memo)
+            for (key, _), record in zip(items, records, strict=True):
+                self._keep(key, record)
+        self.keys, self.touched = [], set()
+
+    def _keep(self, key: str, record: ObjectChange) -> None:
+        """Add a new record to the batch, or refresh the earlier one of ``key`` (stored again if already stored)."""
+        earlier = self.recorded.get(key)
+        if earlier is None:
+            self.recorded[key] = record
+            self.records.append(record)
+            return
+        earlier.object_data, earlier.object_data_v2 = record.object_data, record.object_data_v2
+        if earlier.action == ObjectChangeActionChoices.ACTION_DELETE:
+            earlier.action = ObjectChangeActionChoices.ACTION_UPDATE
+        if not any(item is earlier for item in self.records):
+            self.refreshed.append(earlier)
 
     def _deleting(self, sender: type[Model], instance: Model, **kwargs: Any) -> None:
         """Serialize an object being deleted in the batch while it still exists (after Nautobot registered it)."""
@@ -192,7 +231,7 @@ class ChangeBatch:
         if entries[-1].get("instance") is not instance or entries[-1].get("action") != action:
             return
         memo = SerializerMemo(urls=self._urls.urls, slugs=self._urls.slugs)
-        self.deleted.extend(build_records(sender, [instance], action, context, user, memo))
+        self.records.extend(build_records(sender, [instance], action, context, user, memo))
 
     def _lost(self, error: Exception) -> None:
         """Log every object of the lost batch as failed, as diffsync logs a failed object."""
@@ -211,7 +250,31 @@ class ChangeBatch:
         self._reset()
 
     def _reset(self) -> None:
-        self.written, self.keys, self.deleted = [], [], []
+        self.written, self.keys, self.records, self.refreshed = [], [], [], []
+        self.touched, self._writing = set(), None
+
+
+class TrackedChanges(dict):
+    """Nautobot's ``deferred_object_changes`` of the change context, noting which existing keys are looked up.
+
+    Nautobot's receivers look a change key up before registering it; an existing key means the object changed
+    again in the same context, and its record is then serialized again (``ChangeBatch.touched``).
+
+    Attributes:
+        touched: Existing keys looked up since last cleared.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        """Hold the entries of ``args`` (a dict), none touched yet."""
+        super().__init__(*args)
+        self.touched: set[str] = set()
+
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is registered (noting it as touched when it is)."""
+        found = super().__contains__(key)
+        if found:
+            self.touched.add(key)
+        return found
 
 
 def build_records(  # noqa: PLR0913, PLR0917  (one record batch: what, how, in which context)
