@@ -2,8 +2,8 @@
 
 N devices of a device type whose console and power port templates give each device two components when it is
 created; 16 interfaces per device, each with one IP address assigned to it; one /24 prefix per device (the
-addresses' parent, a pool in the Global namespace) and one VLAN per device. Update: 10% of the devices (serial) and of the interfaces
-(description). Delete: the interfaces and IP addresses of 10% of the devices.
+addresses' parent, a pool in the Global namespace) and one VLAN per device. Update: 10% of the devices (serial)
+and of the interfaces (description). Delete: the interfaces and IP addresses of 10% of the devices.
 """
 
 from __future__ import annotations
@@ -224,3 +224,13 @@ def clean_up(user_name: str) -> None:
 
 NETWORK_TABLES = (Device, Interface, IPAddress, Prefix, VLAN)
 """Tables the network workload writes (vacuumed between paths)."""
+
+
+def network_workload() -> object:
+    """The workload as ``benchmark_sync`` runs it."""
+    from benchmark_sync import Workload  # noqa: PLC0415  (benchmark_sync imports this module lazily)
+
+    return Workload("devices", NetSource, NetTarget, records, phase_size, NETWORK_TABLES)
+
+
+NETWORK = network_workload()

@@ -208,9 +208,10 @@ class WriterFidelityTestCase(TestCase):
 
 def is_fixture(pk: Any) -> bool:
     """Whether ``pk`` is an object created by the fixtures (no change record) rather than by a sync."""
-    return Prefix.objects.filter(pk=pk, network="10.0.0.0", prefix_length=24).exists() or Interface.objects.filter(
-        pk=pk, name="mgmt0"
-    ).exists()
+    return (
+        Prefix.objects.filter(pk=pk, network="10.0.0.0", prefix_length=24).exists()
+        or Interface.objects.filter(pk=pk, name="mgmt0").exists()
+    )
 
 
 class WriterChoiceTestCase(TestCase):
@@ -244,4 +245,3 @@ class LocationOnly(NautobotModel):
 
     name: str
     description: Optional[str] = None
-
