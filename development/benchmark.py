@@ -1,27 +1,29 @@
-"""Benchmark the contrib write paths: the standard path, the bulk path, and the floor, side by side.
+"""Benchmark the contrib write paths end to end: 4.x-style, default and bulk, and the floor, side by side.
 
-Run it with ``invoke benchmark`` (or ``python development/benchmark.py --sites 5000``). It works in a database of
-its own, ``ssot_benchmark`` on the configured server, created from the test template database
-(``nautobot_ssot_test_template``, or ``nautobot`` when there is none) and migrated; ``--database`` names
-another one. Nothing is written to the development database.
+Run it with ``invoke benchmark`` (or ``python development/benchmark.py --sites 5000``, ``--workload network
+--devices 60``). It works in a database of its own, ``ssot_benchmark`` on the configured server, created from the
+test template database (``nautobot_ssot_test_template``, or ``nautobot`` when there is none) and migrated;
+``--database`` names another one. Nothing is written to the development database.
 
-A synthetic source holds N sites as Locations under regions (a LocationType with a parent type), tenants in a
-tenant group, tags and a custom field. Four phases run for each path, from an empty target:
+Two workloads: **sites** (N sites as Locations under regions, tenants in a tenant group, tags, a custom field)
+and **network** (N devices with components from their device type, 16 interfaces each with an IP address,
+a prefix and a VLAN per device; see ``benchmark_network``). Four phases run for each path, from an empty target:
 
 - create: every object is new;
 - no-op: the same data again (load both sides and diff; nothing to write);
-- update: 10% of the sites changed (description, custom field, tags);
-- delete: 10% of the sites removed.
+- update: 10% of the objects changed;
+- delete: 10% removed.
 
-The standard and bulk paths run the way a job runs them: source and target adapters, the diff, and the job's
-syncer (``nautobot_ssot.sync.executor.apply_diff``) inside a job change context, so change records are written.
-The floor writes the same rows with plain ``bulk_create``/``bulk_update``/queryset ``delete()``, without
-validation or change records, and for the no-op phase reads the same rows and columns as the load path (its
-own SQL, run as plain cursor queries without building objects, and the tags with ``values_list``).
-All three run in one process, one after the other, so the ratios between them hold on a busy machine. Before each
-path (and each repetition, with ``--repeat``) the benchmark's rows are removed and the tables they were in are
-vacuumed and the server checkpointed (not measured), so that no path pays for another's leftovers; with
-``--repeat N`` each path runs N times and the table keeps the fastest run of each phase.
+The paths: **standard** (4.x-style: ``validated_save()`` per object and a change record per save), **default**
+(the same saves, change records written per batch) and **bulk** run the way a job runs them: source and target
+adapters, the diff, and the job's syncer (``nautobot_ssot.sync.executor.apply_diff``) inside a job change context
+that closes at the end of the phase, so the dispatch of webhooks, job hooks and events Nautobot does then is
+measured too. The **floor** (sites workload only) writes the same rows with plain ``bulk_create``/``bulk_update``/
+queryset ``delete()``, without validation or change records, and for the no-op phase reads the same rows and
+columns as the load path. All paths run in one process, one after the other, so the ratios between them hold on a
+busy machine. Before each path (and each repetition, with ``--repeat``) the benchmark's rows are removed and the
+tables they were in are vacuumed and the server checkpointed (not measured), so that no path pays for another's
+leftovers; with ``--repeat N`` each path runs N times and the table keeps the fastest run of each phase.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parent.parent
 TEMPLATES = ("nautobot_ssot_test_template", "nautobot")
 PHASES = ("create", "no-op", "update", "delete")
-PATHS = ("standard", "bulk", "floor")
+PATHS = ("standard", "default", "bulk", "floor")
 
 
 @dataclass
@@ -143,7 +145,9 @@ def setup_django(database: str, fresh: bool) -> None:
 def main() -> None:
     """Parse the options, prepare the database and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workload", choices=("sites", "network"), default="sites", help="data set (default sites)")
     parser.add_argument("--sites", type=int, default=5000, help="number of sites (default 5000)")
+    parser.add_argument("--devices", type=int, default=60, help="number of devices of the network workload (60)")
     parser.add_argument("--paths", default=",".join(PATHS), help="comma-separated paths to run")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each path; the fastest of each phase is kept")
     parser.add_argument("--database", default="ssot_benchmark", help="database to run in (created if missing)")
@@ -152,7 +156,8 @@ def main() -> None:
     setup_django(options.database, options.fresh)
     from benchmark_sync import run  # noqa: PLC0415  (needs Django set up)
 
-    run(options.sites, [path for path in options.paths.split(",") if path], max(1, options.repeat))
+    size = options.devices if options.workload == "network" else options.sites
+    run(size, [path for path in options.paths.split(",") if path], max(1, options.repeat), options.workload)
 
 
 if __name__ == "__main__":

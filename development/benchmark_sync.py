@@ -1,4 +1,4 @@
-"""The synthetic data set, the contrib models and the three write paths of ``benchmark.py`` (needs Django set up)."""
+"""The sites workload, its contrib models, and the write paths of ``benchmark.py`` (needs Django set up)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from diffsync.enum import DiffSyncFlags
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, reset_queries
 from nautobot.dcim.models import Location, LocationType
-from nautobot.extras.choices import CustomFieldTypeChoices
-from nautobot.extras.context_managers import JobChangeContext, change_logging
+from nautobot.extras.choices import CustomFieldTypeChoices, ObjectChangeEventContextChoices
+from nautobot.extras.context_managers import web_request_context
 from nautobot.extras.models import CustomField, ObjectChange, Tag, TaggedItem
 from nautobot.tenancy.models import Tenant, TenantGroup
 from nautobot.users.models import User
@@ -183,54 +183,109 @@ def phase_size(sites: int, phase: str) -> int:
     return len(range(0, sites, 10)) if phase == "update" else len(range(5, sites, 10))
 
 
-def sync_phase(data: Records, bulk: bool, user: User) -> int:
+PATH_OPTIONS: dict[str, dict[str, bool]] = {
+    "standard": {"bulk": False, "deferred_change_records": False},
+    "default": {"bulk": False},
+    "bulk": {"bulk": True},
+}
+"""The target adapter's options of each path: 4.x-style (a change record per save), the default, the bulk path."""
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A data set the paths are measured on.
+
+    Attributes:
+        name: What the table calls it.
+        source: The source adapter class.
+        target: The target adapter class.
+        records: The source data of a phase, for a size.
+        phase_size: Objects a phase writes (or reads), for a size.
+        tables: Models whose tables are vacuumed between paths.
+    """
+
+    name: str
+    source: type[Adapter]
+    target: type[NautobotAdapter]
+    records: Callable[[int, str], Records]
+    phase_size: Callable[[int, str], int]
+    tables: tuple[type, ...]
+
+
+SITES = Workload("sites", BenchSource, BenchAdapter, records, phase_size, (Location, Tenant, TaggedItem))
+
+
+def sync_phase(workload: Workload, data: Records, path: str, user: User) -> int:
     """Load both sides and diff (with the garbage collector paused), then apply as a job does; return the failures.
 
-    Changes are logged in a job change context. The webhooks and job hooks Nautobot dispatches for each change
-    record when a job ends (the same work for both paths) are not part of the measure.
+    It runs in a job change context that closes at the end, as a job's does: Nautobot then dispatches the
+    webhooks, job hooks and events of every change record of the run, which is part of the measure.
     """
-    with change_logging(JobChangeContext(user=user)):
+    with web_request_context(user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
         with collection_paused():
-            source = BenchSource()
+            source = workload.source()
             for modelname, rows in data.items():
                 model_class = getattr(source, modelname)
                 for row in rows:
                     source.add(model_class(**row))
-            target = BenchAdapter(job=None, bulk=bulk)
+            target = workload.target(job=None, **PATH_OPTIONS[path])
             target.load()
             diff = source.diff_to(target, flags=JOB_FLAGS)
         return apply_diff(source, target, diff, JOB_FLAGS).failed
 
 
-def run_sync_path(sites: int, bulk: bool, user: User) -> dict[str, Measure]:
-    """Run the four phases through the standard (bulk=False) or the bulk path."""
+def run_sync_path(workload: Workload, size: int, path: str, user: User) -> dict[str, Measure]:
+    """Run the four phases through one path."""
     results = {}
     for phase in PHASES:
-        data = records(sites, "create" if phase == "no-op" else phase)
-        with measured(phase_size(sites, phase)) as result:
-            failed = sync_phase(data, bulk, user)
+        data = workload.records(size, "create" if phase == "no-op" else phase)
+        with measured(workload.phase_size(size, phase)) as result:
+            failed = sync_phase(workload, data, path, user)
         if failed:
             print(f"  warning: {failed} objects failed in {phase}")
         results[phase] = result[0]
     return results
 
 
-def run(sites: int, paths: list[str], repeat: int = 1) -> None:
+def run(size: int, paths: list[str], repeat: int = 1, workload_name: str = "sites") -> None:
     """Run the chosen paths (each ``repeat`` times, keeping the fastest run of each phase) and print the table."""
     from benchmark_floor import run_floor  # noqa: PLC0415
+    from benchmark_network import NETWORK  # noqa: PLC0415
 
+    workload = NETWORK if workload_name == "network" else SITES
     user = make_fixtures()
-    clean_up()
-    settle()
+    workload_fixtures(workload)
+    clean_all(workload)
     table: dict[str, dict[str, Measure]] = {}
     for path in paths:
         for attempt in range(repeat):
-            print(f"Running the {path} path with {sites} sites ({attempt + 1} of {repeat})...", flush=True)
-            results = run_floor(sites, records) if path == "floor" else run_sync_path(sites, path == "bulk", user)
+            print(f"Running the {path} path on {size} {workload.name} ({attempt + 1} of {repeat})...", flush=True)
+            if path == "floor" and workload is not SITES:
+                print("  the floor is only measured on the sites workload")
+                break
+            results = run_floor(size, records) if path == "floor" else run_sync_path(workload, size, path, user)
             table[path] = fastest(table.get(path, {}), results)
-            clean_up()
-            settle()
-    print_table(sites, table, repeat)
+            clean_all(workload)
+    print_table(size, table, repeat, workload.name)
+
+
+def workload_fixtures(workload: Workload) -> None:
+    """Create what the network workload refers to (the sites workload's fixtures are made by ``make_fixtures``)."""
+    if workload.name == "devices":
+        from benchmark_network import make_fixtures as make_network_fixtures  # noqa: PLC0415
+
+        make_network_fixtures()
+
+
+def clean_all(workload: Workload) -> None:
+    """Remove the workload's objects and records, then vacuum (not measured)."""
+    if workload.name == "devices":
+        from benchmark_network import clean_up as clean_network  # noqa: PLC0415
+
+        clean_network(f"{PREFIX}-user")
+    else:
+        clean_up()
+    settle(workload.tables)
 
 
 def fastest(best: dict[str, Measure], results: dict[str, Measure]) -> dict[str, Measure]:
@@ -249,7 +304,7 @@ def fastest(best: dict[str, Measure], results: dict[str, Measure]) -> dict[str, 
     return kept
 
 
-def settle() -> None:
+def settle(models: tuple[type, ...] = ()) -> None:
     """Vacuum the tables the paths write and checkpoint the server, so that no path pays for another's (not measured).
 
     A path leaves dead rows behind (its objects and change records are deleted after it), which the server's
@@ -257,7 +312,8 @@ def settle() -> None:
     PostgreSQL 15, the ``pg_checkpoint`` role); without one it is skipped.
     """
     tables = ", ".join(
-        connection.ops.quote_name(model._meta.db_table) for model in (Location, Tenant, TaggedItem, ObjectChange)
+        connection.ops.quote_name(model._meta.db_table)
+        for model in dict.fromkeys((*models, Location, Tenant, TaggedItem, ObjectChange))
     )
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {tables}")
@@ -265,18 +321,19 @@ def settle() -> None:
             cursor.execute("CHECKPOINT")
 
 
-def print_table(sites: int, table: dict[str, dict[str, Measure]], repeat: int = 1) -> None:
+def print_table(size: int, table: dict[str, dict[str, Measure]], repeat: int = 1, unit: str = "sites") -> None:
     """Print one row per phase and path, and the ratios the performance page quotes."""
     runs = f", fastest of {repeat} runs per phase" if repeat > 1 else ""
-    print(f"\nN = {sites} sites{runs}")
+    print(f"\nN = {size} {unit}{runs}")
     print(f"{'phase':<8} {'path':<9} {'objects':>8} {'seconds':>9} {'objects/s':>10} {'queries':>8} {'peak MiB':>9}")
     for phase in PHASES:
         for path, results in table.items():
             m = results[phase]
             figures = f"{m.objects:>8} {m.seconds:>9.2f} {m.rate:>10.0f} {m.queries:>8} {m.peak_mb:>9.1f}"
             print(f"{phase:<8} {path:<9} {figures}")
-    if {"standard", "bulk", "floor"} <= set(table):
-        print("\nratios (objects/s): bulk/standard, floor/bulk")
+    if "standard" in table:
+        others = [path for path in table if path not in ("standard", "floor")]
+        print(f"\nratios (objects/s) to the standard (4.x-style) path: {', '.join(others)}")
         for phase in PHASES:
-            standard, bulk, floor = (table[path][phase].rate for path in ("standard", "bulk", "floor"))
-            print(f"{phase:<8} {bulk / standard:>8.1f}x {floor / bulk:>8.1f}x")
+            standard = table["standard"][phase].rate
+            print(f"{phase:<8} " + " ".join(f"{table[path][phase].rate / standard:>8.1f}x" for path in others))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, Callable, ClassVar, Optional
 
 import pydantic
@@ -14,9 +14,11 @@ from diffsync.enum import DiffSyncFlags
 from django.db.models import Model, Prefetch, QuerySet
 
 from nautobot_ssot.contrib.bulk import BulkWriter
+from nautobot_ssot.contrib.bulk.deferred import ChangeBatch
 from nautobot_ssot.contrib.cache import OrmCache, collection_paused, freeze
 from nautobot_ssot.contrib.lookups import is_to_many, label, model_field
 from nautobot_ssot.contrib.model import NautobotModel
+from nautobot_ssot.contrib.writers import DeferredWriter, StandardWriter, Writer
 
 FieldHook = Callable[[str, Model], Any]
 
@@ -36,11 +38,22 @@ class NautobotAdapter(Adapter):
         orm_cache: The ORM cache of this adapter (one per instance, so one per run).
         skip_auto_component_creation: Create Devices and Modules without the components their types would add.
         bulk_writer: The bulk write path of this adapter (see ``nautobot_ssot.contrib.bulk``).
+        deferred_change_records: Whether models not on the bulk path write their change records per batch
+            (the default) rather than at every save.
+        change_batch: The open batch of deferred writes (see ``nautobot_ssot.contrib.bulk.deferred``).
     """
 
     skip_auto_component_creation: ClassVar[bool] = False
 
-    def __init__(self, *args: Any, job: Any, sync: Any = None, bulk: bool | None = None, **kwargs: Any) -> None:
+    def __init__(  # noqa: PLR0913  (diffsync's arguments plus the run and its write options)
+        self,
+        *args: Any,
+        job: Any,
+        sync: Any = None,
+        bulk: bool | None = None,
+        deferred_change_records: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
         """Create the adapter without loading anything yet.
 
         Args:
@@ -50,6 +63,10 @@ class NautobotAdapter(Adapter):
             bulk: Write this adapter's models on the bulk path (validated, queued, written in batches when the
                 sync completes) unless a model sets ``_bulk``; see the performance page of the developer docs.
                 When not given, the job's ``Meta.bulk_writes`` decides (False when unset).
+            deferred_change_records: Save objects one by one but write their change records per batch, committed
+                with them, unless a model sets ``_deferred_change_records``. When not given, the job's
+                ``Meta.deferred_change_records`` decides (True when unset); False writes them at every save, as
+                4.x does.
             **kwargs: Passed on to ``diffsync.Adapter``.
         """
         super().__init__(*args, **kwargs)
@@ -59,6 +76,11 @@ class NautobotAdapter(Adapter):
         if bulk is None:
             bulk = bool(getattr(getattr(job, "Meta", None), "bulk_writes", False))
         self.bulk_writer = BulkWriter(self, enabled=bulk)
+        if deferred_change_records is None:
+            deferred_change_records = bool(getattr(getattr(job, "Meta", None), "deferred_change_records", True))
+        self.deferred_change_records = deferred_change_records
+        self.change_batch = ChangeBatch(self)
+        self._writers: dict[type[NautobotModel], Writer] = {}
         self._field_hooks: dict[type[NautobotModel], dict[str, FieldHook]] = {}
 
     @property
@@ -97,6 +119,25 @@ class NautobotAdapter(Adapter):
             self.orm_cache.objects[model_class._meta.label_lower][freeze(parameters)] = pending
             return pending
 
+    def writer_for(self, model_class: type[NautobotModel]) -> Writer:
+        """Return the writer of ``model_class`` (chosen once per class; see ``nautobot_ssot.contrib.writers``).
+
+        The bulk writer when the class is written on the bulk path, else the deferred writer unless the class or
+        the adapter opts out of deferred change records, else the standard writer.
+        """
+        if model_class not in self._writers:
+            self._writers[model_class] = self._choose_writer(model_class)
+        return self._writers[model_class]
+
+    def _choose_writer(self, model_class: type[NautobotModel]) -> Writer:
+        if self.bulk_writer.accepts(model_class):
+            return self.bulk_writer
+        wanted = model_class._deferred_change_records
+        skip = self.skip_auto_component_creation
+        if self.deferred_change_records if wanted is None else wanted:
+            return DeferredWriter(self, self.orm_cache, skip, batch=self.change_batch)
+        return StandardWriter(self, self.orm_cache, skip)
+
     def remove_from_orm_cache(self, instance: Model) -> None:
         """Forget ``instance`` in the ORM cache (it was deleted)."""
         self.orm_cache.forget(instance)
@@ -116,18 +157,28 @@ class NautobotAdapter(Adapter):
                     self._load_object(database_object, model_class)
 
     @contextmanager
-    def applying(self) -> Iterator[None]:
+    def applying(self) -> Iterator[Callable[[], None]]:
         """The block the syncer applies a diff to this adapter in (``nautobot_ssot.sync.executor``).
 
         When every model of the adapter is written on the bulk path, the whole walk runs inside the bulk
-        writer's ``applying()`` (cache memo on, garbage collector paused; see ``BulkWriter.applying``).
+        writer's ``applying()`` (cache memo on, garbage collector paused; see ``BulkWriter.applying``). When any
+        model writes its change records deferred, batches of writes are held open inside the block: it yields
+        the checkpoint the syncer calls between two objects, which writes the change records of a full batch
+        and commits it (see ``nautobot_ssot.contrib.bulk.deferred``).
         """
-        names = {name for top in self.top_level for name in (top, *self._descendants(top))}
-        if names and all(self.bulk_writer.accepts(self._get_diffsync_class(name)) for name in names):
-            with self.bulk_writer.applying():
-                yield
-        else:
-            yield
+        writers = [self.writer_for(self._get_diffsync_class(name)) for name in self._model_names()]
+        with ExitStack() as stack:
+            if writers and all(writer is self.bulk_writer for writer in writers):
+                stack.enter_context(self.bulk_writer.applying())
+            checkpoint: Callable[[], None] = lambda: None  # noqa: E731  (nothing to do between objects)
+            if any(isinstance(writer, DeferredWriter) for writer in writers):
+                stack.enter_context(self.bulk_writer.memo.active())
+                checkpoint = stack.enter_context(self.change_batch.open())
+            yield checkpoint
+
+    def _model_names(self) -> list[str]:
+        """Return the names of every model of the adapter: ``top_level`` and their descendants."""
+        return list(dict.fromkeys(name for top in self.top_level for name in (top, *self._descendants(top))))
 
     def _descendants(self, modelname: str) -> list[str]:
         """Return the model names under ``modelname`` (its ``_children``, and theirs)."""
@@ -162,7 +213,7 @@ class NautobotAdapter(Adapter):
         except pydantic.ValidationError as error:
             raise ValueError(f"{model_class.__name__} cannot hold {database_object!r}: {error}") from error
         self.add(instance)
-        if self.bulk_writer.accepts(model_class):
+        if self.writer_for(model_class) is self.bulk_writer:
             self.bulk_writer.remember(instance, database_object)
         for child_modelname, relation in model_class._children.items():
             child_class = self._get_diffsync_class(child_modelname)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
 from functools import cache
 from typing import Any, ClassVar, Optional
 
@@ -12,9 +10,8 @@ from diffsync import Adapter, DiffSyncModel
 from diffsync.exceptions import ObjectNotCreated, ObjectNotDeleted, ObjectNotUpdated
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Model, ProtectedError, QuerySet, RestrictedError
-from nautobot.apps.dcim import SkipAutoComponentCreation
 from pydantic import BaseModel, model_validator
 from typing_extensions import Self
 
@@ -22,6 +19,7 @@ from nautobot_ssot.contrib.errors import describe_error
 from nautobot_ssot.contrib.fields import FieldPlan, build_plan, check_declared_names
 from nautobot_ssot.contrib.kinds.base import sort_items
 from nautobot_ssot.contrib.lookups import resolve
+from nautobot_ssot.contrib.writers import writer_for
 
 WRITE_ERRORS = (ValidationError, ValueError, IntegrityError, ProtectedError, RestrictedError)
 """Errors of a single write that become diffsync's ObjectNotCreated/Updated/Deleted (the sync goes on)."""
@@ -53,6 +51,9 @@ class NautobotModel(DiffSyncModel):
 
     _bulk: ClassVar[Optional[bool]] = None
     """Write this class on the bulk path (True), the standard path (False), or as the adapter says (None)."""
+
+    _deferred_change_records: ClassVar[Optional[bool]] = None
+    """Write the change records of this class per batch (True), at every save as 4.x (False), or as the adapter says."""
 
     _field_plan: ClassVar[Optional[FieldPlan]] = None
     """The analysed fields of this class (built once, see ``field_plan``)."""
@@ -131,13 +132,13 @@ class NautobotModel(DiffSyncModel):
         return resolve(self.adapter, f"{self.get_type()} {self.get_unique_id()!r}", parameters, self._model)
 
     @classmethod
-    def writes_deferred(cls, adapter: Any) -> bool:
-        """Whether ``adapter`` writes this class on the bulk path (queued, written when the sync completes)."""
-        return bulk_writer(adapter, cls) is not None
+    def writes_deferred(cls, adapter: Adapter) -> bool:
+        """Whether ``adapter`` queues the writes of this class and stores them when the sync completes (bulk path)."""
+        return writer_for(adapter, cls).deferred
 
     @classmethod
     def create(cls, adapter: Adapter, ids: dict, attrs: dict) -> Optional[Self]:
-        """Create the database object with validated_save() and its related data, then this object.
+        """Create the database object and its related data through the adapter's writer, then this object.
 
         Fields missing from ``attrs`` take their defaults.
 
@@ -148,62 +149,35 @@ class NautobotModel(DiffSyncModel):
         try:
             instance = super().create(adapter, ids, attrs)
             values = {**instance.get_identifiers(), **instance.get_attrs()}
-            writer = bulk_writer(adapter, cls)
-            if writer is not None:
-                writer.create(cls, instance, values)
-            else:
-                with cls._writing(adapter):
-                    cls.field_plan().write(cls._model(), values, adapter)
+            writer_for(adapter, cls).create(cls, instance, values)
         except WRITE_ERRORS as error:
             raise ObjectNotCreated(f"{cls.get_type()} {ids}: {describe_error(error)}") from error
         return instance
 
     def update(self, attrs: dict) -> Optional[Self]:
-        """Write the changed attributes onto the database object.
+        """Write the changed attributes onto the database object through the adapter's writer.
 
         Raises:
             ObjectNotUpdated: The database refused the change; the message is the model's own.
         """
         values = {**self.get_identifiers(), **self.get_attrs(), **attrs}
-        writer = bulk_writer(self.adapter, type(self))
         try:
-            if writer is not None:
-                writer.update(self, values, attrs)
-                return super().update(attrs)
-            with self._writing(self.adapter):
-                self.field_plan().write(self.get_from_db(), values, self.adapter, changed=attrs)
+            writer_for(self.adapter, type(self)).update(self, values, attrs)
         except WRITE_ERRORS as error:
             raise ObjectNotUpdated(f"{self.get_type()} {self.get_identifiers()}: {describe_error(error)}") from error
         return super().update(attrs)
 
     def delete(self) -> Optional[Self]:
-        """Delete the database object.
+        """Delete the database object through the adapter's writer.
 
         Raises:
             ObjectNotDeleted: The database refused the deletion; the message is the model's own.
         """
-        writer = bulk_writer(self.adapter, type(self))
         try:
-            if writer is not None:
-                writer.delete(self)
-                return super().delete()
-            with transaction.atomic():
-                obj = self.get_from_db()
-                obj.delete()
+            writer_for(self.adapter, type(self)).delete(self)
         except WRITE_ERRORS as error:
             raise ObjectNotDeleted(f"{self.get_type()} {self.get_identifiers()}: {describe_error(error)}") from error
-        forget = getattr(self.adapter, "remove_from_orm_cache", None)
-        if forget is not None:
-            forget(obj)
         return super().delete()
-
-    @classmethod
-    @contextmanager
-    def _writing(cls, adapter: Any) -> Iterator[None]:
-        """Run one object's write atomically, without automatic device components when asked to."""
-        skip = cls._skip_auto_component_creation or getattr(adapter, "skip_auto_component_creation", False)
-        with transaction.atomic(), SkipAutoComponentCreation() if skip else nullcontext():
-            yield
 
 
 @cache
@@ -238,12 +212,6 @@ def plain_copy(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump()
     return value
-
-
-def bulk_writer(adapter: Any, model_class: type[NautobotModel]) -> Any:
-    """Return the adapter's bulk writer when ``model_class`` is written on the bulk path, else None."""
-    writer = getattr(adapter, "bulk_writer", None)
-    return writer if writer is not None and writer.accepts(model_class) else None
 
 
 def adopt_annotated_model(model_class: type) -> None:

@@ -10,7 +10,8 @@ Every object is written inside ``transaction.atomic()``: a failure (a diffsync `
 unexpected error such as a database ``DataError``) rolls back that object only and is logged as that object's
 error; the rest goes on. Objects whose writes are deferred to the end of the sync (contrib's bulk path) write
 nothing here, and get no savepoint outside a transaction; a target adapter with an ``applying()`` method
-(``NautobotAdapter``) has the whole walk run inside it. Objects under a parent that could not be created are
+(``NautobotAdapter``) has the whole walk run inside it, and the callable it yields (if any) is called between two
+objects (contrib commits a full batch of writes there). Objects under a parent that could not be created are
 reported as failed too. Loss of the database connection ends the sync. The log events have diffsync's shape, so
 the run's LogCollector records them. Unchanged objects are logged as diffsync logs them (with
 ``LOG_UNCHANGED_RECORDS``) and counted, without a savepoint or a call into the model, so that a sync with few
@@ -19,7 +20,7 @@ changes costs little more than its diff.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 
 from diffsync import Adapter, DiffSyncModel
@@ -102,12 +103,14 @@ class SafeSyncer(DiffSyncSyncer):
         super().__init__(diff, src_diffsync, dst_diffsync, flags)
         self.stop_on_failure = stop_on_failure
         self.failed = 0
+        self.between_objects: Callable[[], None] | None = None
 
     def perform_sync(self) -> bool:
         """Apply creates and updates, then deletes; call the target's ``sync_complete`` if anything changed."""
         self.base_logger.info("Beginning sync")
         applying = getattr(self.dst_diffsync, "applying", None)
-        with applying() if applying is not None else nullcontext():
+        with applying() if applying is not None else nullcontext() as between_objects:
+            self.between_objects = between_objects
             changed = self._upsert(ordered_children(self.diff, self.dst_diffsync), None)
             changed |= self._delete(ordered_children(self.diff, self.dst_diffsync), None)
             self.base_logger.info("Sync complete")
@@ -177,6 +180,8 @@ class SafeSyncer(DiffSyncSyncer):
         elif result is not None:
             self._track(element, result if element.action == DiffSyncActions.CREATE else dst_model, parent)
         self.incr_elements_processed()
+        if self.between_objects is not None:
+            self.between_objects()
         return changed, result
 
     def _guarded(self, src_model, dst_model, ids: dict, attrs: dict) -> tuple[bool, DiffSyncModel | None]:

@@ -327,5 +327,7 @@ class BulkOptInTestCase(TestCase):
         mixed = MixedAdapter(job=None, bulk=True)
         with self.assertLogs("nautobot_ssot.contrib.bulk.writer", "INFO"), mixed.applying():
             self.assertTrue(gc.isenabled())
+            self.assertIs(CacheMemo.current(), mixed.bulk_writer.memo)  # the device writes deferred, with the memo
+        with NautobotAdapter(job=None, deferred_change_records=False).applying():
             self.assertIsNone(CacheMemo.current())
         self.assertTrue(gc.isenabled())

@@ -18,8 +18,9 @@ import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from diffsync import Adapter
 from django.db.models import Model
 
 from nautobot_ssot.contrib.bulk.cachememo import CacheMemo
@@ -55,7 +56,9 @@ class BulkWriter:
         loaded: Database objects read when the adapter loaded, per (model name, unique id), for updates and deletes.
     """
 
-    adapter: Any
+    deferred: ClassVar[bool] = True
+
+    adapter: Adapter
     enabled: bool = False
     batch_size: int = DEFAULT_BATCH_SIZE
     validator: BulkValidator = field(default_factory=BulkValidator)

@@ -1,0 +1,294 @@
+"""Deferred change records: objects saved one by one, their change records written per batch, committed together.
+
+The default write strategy (``nautobot_ssot.contrib.writers.DeferredWriter``) saves each object with its model's
+own ``save()``/``delete()``, so every signal receiver and every override runs as on the standard path. Only the
+change record is deferred, with the semantics of Nautobot's own deferred change logging (what its bulk-edit
+views use, ``deferred_change_logging_for_bulk_operation``): while an object is written, the change context's
+``defer_object_changes`` is on, so Nautobot's receivers register the change (one entry per object and user in
+``deferred_object_changes``) without serializing anything. ``ChangeBatch`` then writes the records of a batch
+of objects with the bulk path's serializers (one list serializer per model and action, ``COPY``), before the
+transaction holding those objects commits: an object and its change record are stored together or not at all.
+
+Created and updated objects are serialized when their batch is written, from the instances that were saved (as
+Nautobot's deferred flush does), so a record holds the object as its last save left it. A deleted object is
+serialized when it is deleted (in ``pre_delete``, as Nautobot serializes it), since afterwards neither its
+row nor its relations exist.
+
+A batch that cannot be written (the connection lost, the database refusing the records) is rolled back whole;
+each of its objects is logged as failed, in the form diffsync gives an object's failure, and the error ends the
+run.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+import structlog
+from django.contrib.contenttypes.models import ContentType
+from django.db import DatabaseError, transaction
+from django.db.models import Model
+from django.db.models.signals import pre_delete
+from nautobot.extras.choices import ObjectChangeActionChoices
+from nautobot.extras.models import ObjectChange
+from nautobot.extras.models.change_logging import ChangeLoggedModel
+from nautobot.extras.signals import change_context_state
+
+from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, attach_related, plain_record, stamp, to_many_names
+from nautobot_ssot.contrib.bulk.serialization import SerializerMemo, serialize_v1, serialize_v2
+from nautobot_ssot.contrib.errors import describe_error
+
+DEFAULT_BATCH_SIZE = 500
+"""Objects per batch (one transaction, one set of change records)."""
+
+
+class FlushFailed(DatabaseError):
+    """A batch of deferred writes could not be stored; its objects are reported as failed and the run ends."""
+
+
+@dataclass(frozen=True)
+class Written:
+    """One object written in the open batch (reported as failed if the batch is lost).
+
+    Attributes:
+        modelname: The diffsync model name.
+        unique_id: The diffsync unique id.
+        action: ``create``, ``update`` or ``delete``.
+    """
+
+    modelname: str
+    unique_id: str
+    action: str
+
+
+@dataclass
+class ChangeBatch:
+    """The open batch of deferred writes of one adapter: its transaction, its objects and their change entries.
+
+    Attributes:
+        adapter: The adapter writing (named in failure log entries).
+        batch_size: Objects per batch.
+        written: Objects written in the open batch.
+        keys: Keys of ``deferred_object_changes`` registered and not serialized yet, in order.
+        records: Change records of the open batch (serialized, not stored yet).
+        refreshed: Records stored by earlier batches and serialized again in this one.
+        recorded: Every record made in this run, per change key (a later change to its object refreshes it).
+        touched: Keys of records made in this run that a later write changed again (serialized again).
+    """
+
+    adapter: Any
+    batch_size: int = DEFAULT_BATCH_SIZE
+    written: list[Written] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    records: list[ObjectChange] = field(default_factory=list)
+    refreshed: list[ObjectChange] = field(default_factory=list)
+    recorded: dict[str, ObjectChange] = field(default_factory=dict)
+    touched: set[str] = field(default_factory=set)
+    _context: Any = None
+    _atomic: Any = None
+    _writing: Any = None
+    _urls: SerializerMemo = field(default_factory=SerializerMemo)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether a batch is open (inside ``open()``, with a change context active)."""
+        return self._atomic is not None
+
+    @contextmanager
+    def open(self) -> Iterator[Callable[[], None]]:
+        """Hold batches open inside the block; yield the checkpoint to call between two objects.
+
+        Without a change context there is nothing to defer: the block runs as it is, and the checkpoint does
+        nothing.
+        """
+        self._context = change_context_state.get()
+        if self._context is None:
+            yield lambda: None
+            return
+        pre_delete.connect(self._deleting, dispatch_uid=f"ssot-deferred-{id(self)}")
+        changes = self._context.deferred_object_changes = TrackedChanges(self._context.deferred_object_changes)
+        self._begin()
+        try:
+            yield self.checkpoint
+        except BaseException:
+            self._end(*sys.exc_info())
+            raise
+        else:
+            self._end()
+        finally:
+            pre_delete.disconnect(dispatch_uid=f"ssot-deferred-{id(self)}")
+            self._context.deferred_object_changes = dict(changes)
+            self._context, self.recorded = None, {}
+
+    def checkpoint(self) -> None:
+        """Write and commit the open batch when it is full, then open the next one."""
+        if len(self.written) >= self.batch_size:
+            self._end()
+            self._begin()
+
+    @contextmanager
+    def deferring(self, written: Written, writer: Any) -> Iterator[None]:
+        """Write one object inside the block with its change record deferred.
+
+        The records of the objects written so far are serialized first when ``writer`` (the model class
+        writing) differs from the previous one, so that a record holds what 4.x would hold: the object as it was
+        saved, and the related objects it shows as they were then, not as later writes of other models left them.
+        """
+        if not self.is_open:
+            yield
+            return
+        if writer is not self._writing:
+            self._serialize()
+            self._writing = writer
+        changes = self._context.deferred_object_changes
+        start = len(changes)
+        changes.touched.clear()
+        self._context.defer_object_changes = True
+        try:
+            yield
+        finally:
+            self._context.defer_object_changes = False
+        self.keys.extend(islice(changes, start, None))
+        self.touched.update(key for key in changes.touched if key in self.recorded)
+        self.written.append(written)
+
+    def _begin(self) -> None:
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+
+    def _end(self, *error: Any) -> None:
+        """Write the records of the open batch and commit it (after an error too, unless writing fails)."""
+        atomic, self._atomic = self._atomic, None
+        try:
+            self._write_records()
+        except Exception as failure:  # noqa: BLE001  (any failure here loses the whole batch, reported below)
+            with suppress(DatabaseError):
+                atomic.__exit__(type(failure), failure, failure.__traceback__)
+            self._lost(failure)
+            raise FlushFailed(f"{len(self.written)} objects were not stored: {describe_error(failure)}") from failure
+        try:
+            atomic.__exit__(*(error or (None, None, None)))
+        except DatabaseError as failure:
+            self._lost(failure)
+            raise FlushFailed(f"{len(self.written)} objects were not stored: {describe_error(failure)}") from failure
+        self._reset()
+
+    def _write_records(self) -> None:
+        """Serialize what is left, store the batch's records, and refresh records of earlier batches."""
+        self._serialize()
+        if self.records:
+            ChangeRecorder().save(self.records)
+        if self.refreshed:
+            ObjectChange.objects.bulk_update(self.refreshed, ["action", "object_data", "object_data_v2"])
+
+    def _serialize(self) -> None:
+        """Serialize the registered changes and the touched ones.
+
+        Objects are serialized per model, action and user, with one list serializer each. A touched record takes
+        the new serialization as Nautobot updates a record when its object changes again in the same context.
+        """
+        groups: dict[tuple[type[Model], str, Any], list[tuple[str, Model]]] = {}
+        changes = self._context.deferred_object_changes
+        for key in dict.fromkeys([*self.keys, *self.touched]):
+            for entry in changes.get(key, ()):
+                if entry["action"] != ObjectChangeActionChoices.ACTION_DELETE:
+                    group = groups.setdefault((type(entry["instance"]), entry["action"], entry["user"]), [])
+                    group.append((key, entry["instance"]))
+        memo = SerializerMemo(urls=self._urls.urls, slugs=self._urls.slugs)
+        for (model, action, user), items in groups.items():
+            records = build_records(model, [obj for _, obj in items], action, self._context, user, memo)
+            for (key, _), record in zip(items, records, strict=True):
+                self._keep(key, record)
+        self.keys, self.touched = [], set()
+
+    def _keep(self, key: str, record: ObjectChange) -> None:
+        """Add a new record to the batch, or refresh the earlier one of ``key`` (stored again if already stored)."""
+        earlier = self.recorded.get(key)
+        if earlier is None:
+            self.recorded[key] = record
+            self.records.append(record)
+            return
+        earlier.object_data, earlier.object_data_v2 = record.object_data, record.object_data_v2
+        if earlier.action == ObjectChangeActionChoices.ACTION_DELETE:
+            earlier.action = ObjectChangeActionChoices.ACTION_UPDATE
+        if not any(item is earlier for item in self.records):
+            self.refreshed.append(earlier)
+
+    def _deleting(self, sender: type[Model], instance: Model, **kwargs: Any) -> None:
+        """Serialize an object being deleted in the batch while it still exists (after Nautobot registered it)."""
+        context = self._context
+        if not (self.is_open and context.defer_object_changes and hasattr(instance, "to_objectchange")):
+            return
+        user = context.get_user(instance)
+        content_type = ContentType.objects.get_for_model(instance)
+        key = f"{content_type.pk}__{instance.pk}" + (f"__{user.pk}" if user is not None else "")
+        action = ObjectChangeActionChoices.ACTION_DELETE
+        entries = context.deferred_object_changes.get(key) or [{}]
+        if entries[-1].get("instance") is not instance or entries[-1].get("action") != action:
+            return
+        memo = SerializerMemo(urls=self._urls.urls, slugs=self._urls.slugs)
+        self.records.extend(build_records(sender, [instance], action, context, user, memo))
+
+    def _lost(self, error: Exception) -> None:
+        """Log every object of the lost batch as failed, as diffsync logs a failed object."""
+        log = structlog.get_logger("nautobot_ssot.contrib.writers")
+        for written in self.written:
+            log.error(
+                f"{written.modelname} {written.unique_id}: not stored, its batch failed: {describe_error(error)}",
+                src=None,
+                dst=self.adapter,
+                action=written.action,
+                model=written.modelname,
+                unique_id=written.unique_id,
+                diffs={},
+                status="error",
+            )
+        self._reset()
+
+    def _reset(self) -> None:
+        self.written, self.keys, self.records, self.refreshed = [], [], [], []
+        self.touched, self._writing = set(), None
+
+
+class TrackedChanges(dict):
+    """Nautobot's ``deferred_object_changes`` of the change context, noting which existing keys are looked up.
+
+    Nautobot's receivers look a change key up before registering it; an existing key means the object changed
+    again in the same context, and its record is then serialized again (``ChangeBatch.touched``).
+
+    Attributes:
+        touched: Existing keys looked up since last cleared.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        """Hold the entries of ``args`` (a dict), none touched yet."""
+        super().__init__(*args)
+        self.touched: set[str] = set()
+
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is registered (noting it as touched when it is)."""
+        found = super().__contains__(key)
+        if found:
+            self.touched.add(key)
+        return found
+
+
+def build_records(  # noqa: PLR0913, PLR0917  (one record batch: what, how, in which context)
+    model: type[Model], objects: list[Model], action: str, context: Any, user: Any, memo: SerializerMemo
+) -> list[ObjectChange]:
+    """Build the (unsaved) change records of ``action`` on ``objects`` of ``model``, as Nautobot builds them."""
+    if model.to_objectchange is not ChangeLoggedModel.to_objectchange:
+        records = [obj.to_objectchange(action) for obj in objects]
+        return [stamp(record, context, user) for record in records if record is not None]
+    for name in to_many_names(model):
+        attach_related(objects, name)
+    content_type = ContentType.objects.get_for_model(model)
+    versions, flat = serialize_v2(objects, memo), serialize_v1(objects)
+    return [
+        stamp(plain_record(obj, content_type, action, data, data_v2), context, user)
+        for obj, data, data_v2 in zip(objects, flat, versions, strict=True)
+    ]

@@ -1,0 +1,247 @@
+"""The write strategies: the default (deferred change records) stores what the 4.x-style standard path stores."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from diffsync.enum import DiffSyncFlags
+from django.db import transaction
+from nautobot.apps.testing import TestCase
+from nautobot.dcim.models import Device, Interface, Location
+from nautobot.extras.choices import ObjectChangeEventContextChoices
+from nautobot.extras.context_managers import web_request_context
+from nautobot.extras.models import ObjectChange, TaggedItem
+from nautobot.ipam.models import VLAN, IPAddress, IPAddressToInterface, Prefix, VLANGroup
+from nautobot.users.models import User
+
+from nautobot_ssot.contrib import NautobotAdapter, NautobotModel
+from nautobot_ssot.contrib.bulk import BulkWriter
+from nautobot_ssot.contrib.typeddicts import IPAddressDict, TagDict
+from nautobot_ssot.contrib.writers import DeferredWriter, StandardWriter, writer_for
+from nautobot_ssot.jobs.examples.models import IPAddressModel, PrefixModel, VLANModel
+from nautobot_ssot.sync.executor import apply_diff
+from tests.contrib.fixtures import content_types, make_base, make_device_fixtures, make_location, source_for
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+VOLATILE = {"id", "created", "last_updated", "time"}
+"""Columns and serialized keys that differ between two runs by nature (generated ids, timestamps)."""
+MODELS = (Device, Interface, IPAddress, IPAddressToInterface, Prefix, VLAN)
+
+
+class NetDevice(NautobotModel):
+    _model = Device
+    _modelname = "device"
+    _identifiers = ("name",)
+    _attributes = ("device_type__model", "role__name", "location__name", "status__name", "serial", "tags")
+
+    name: str
+    device_type__model: str
+    role__name: str
+    location__name: str
+    status__name: str = "Active"
+    serial: str = ""
+    tags: list[TagDict] = []
+
+
+class NetInterface(NautobotModel):
+    _model = Interface
+    _modelname = "interface"
+    _identifiers = ("device__name", "name")
+    _attributes = ("type", "description", "status__name", "ip_addresses")
+
+    device__name: str
+    name: str
+    type: str = "virtual"
+    description: str = ""
+    status__name: str = "Active"
+    ip_addresses: list[IPAddressDict] = []
+
+
+class NetAdapter(NautobotAdapter):
+    vlan = VLANModel
+    prefix = PrefixModel
+    ip_address = IPAddressModel
+    device = NetDevice
+    interface = NetInterface
+    top_level = ("vlan", "prefix", "ip_address", "device", "interface")
+
+
+def network(changed: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """Two devices with interfaces and addresses, prefixes (a parent after its child), VLANs; ``changed`` edits.
+
+    The devices' ``mgmt0`` interfaces come from their device type; the changed data describes one of them.
+    """
+    devices = [
+        {"name": f"r{n}", "device_type__model": "Router 1", "role__name": "Router", "location__name": "Site A"}
+        for n in range(2)
+    ]
+    interfaces = [{"device__name": f"r{n}", "name": "mgmt0", "type": "1000base-t"} for n in range(2) if changed]
+    ips = []
+    for n in range(2):
+        for port in range(3):
+            host = f"10.0.0.{10 * n + port + 1}"
+            ips.append({"host": host, "mask_length": 24})
+            interfaces.append({"device__name": f"r{n}", "name": f"eth{port}", "ip_addresses": [ips[-1].copy()]})
+    prefixes = [{"network": "10.1.1.0", "prefix_length": 24}, {"network": "10.1.0.0", "prefix_length": 16}]
+    prefixes.append({"network": "10.0.0.0", "prefix_length": 24})
+    vlans = [{"vid": vid, "vlan_group__name": "Campus", "name": f"v{vid}"} for vid in (10, 20, 30)]
+    if changed:
+        devices[0]["serial"] = "SN-1"
+        devices[1]["tags"] = [{"name": "gold"}]
+        interfaces[2]["description"] = "uplink"
+        interfaces[3]["ip_addresses"] = []
+        interfaces[0]["description"] = "management"
+        del interfaces[-1]
+        del ips[-1]
+        ips[0]["description"] = "loopback"
+        prefixes[1]["description"] = "campus"
+        del prefixes[0]
+        vlans[0]["name"] = "users"
+        del vlans[2]
+    return {"vlan": vlans, "prefix": prefixes, "ip_address": ips, "device": devices, "interface": interfaces}
+
+
+def sync(data: dict[str, list[dict[str, Any]]], user: User, **options: Any) -> int:
+    """Sync ``data`` into the database as a job does (job change context, the job's syncer); return failures."""
+    with web_request_context(user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
+        target = NetAdapter(job=None, **options)
+        target.load()
+        source = source_for(NetAdapter, data)
+        return apply_diff(source, target, source.diff_to(target), DiffSyncFlags.CONTINUE_ON_FAILURE).failed
+
+
+class Labels:
+    """Stable names for generated primary keys, so that two runs' rows and records can be compared."""
+
+    def __init__(self, user: User) -> None:
+        """Name every object of the compared models, and every object a change record of ``user`` names."""
+        self.names: dict[str, str] = {}
+        for record in ObjectChange.objects.filter(user=user):
+            self.names[str(record.changed_object_id)] = f"{record.changed_object_type.model}:{record.object_repr}"
+        for model in MODELS:
+            for obj in model.objects.all():
+                self.names[str(obj.pk)] = f"{model._meta.model_name}:{obj}:{getattr(obj, 'parent_id', '')}"
+
+    def __call__(self, value: Any) -> Any:
+        """Return ``value`` with primary keys replaced by names, volatile keys dropped, natural slugs cut."""
+        if isinstance(value, dict):
+            return {key: self.slug(key, self(item)) for key, item in value.items() if key not in VOLATILE}
+        if isinstance(value, list):
+            return [self(item) for item in value]
+        if isinstance(value, str):
+            return UUID.sub(lambda match: self.names.get(match.group(0), match.group(0)), value)
+        return self(str(value)) if value.__class__.__name__ == "UUID" else value
+
+    @staticmethod
+    def slug(key: str, value: Any) -> Any:
+        """Drop the primary key part of a natural slug (four characters of a generated id)."""
+        return value.rsplit("_", 1)[0] if key == "natural_slug" and isinstance(value, str) else value
+
+
+def stored(user: User) -> dict[str, Any]:
+    """What the compared models hold: every column but ids and timestamps, tags, and ``user``'s change records."""
+    labels = Labels(user)
+    state: dict[str, Any] = {}
+    for model in MODELS:
+        state[model._meta.model_name] = sorted(repr(labels(row)) for row in model.objects.values())
+    state["tags"] = sorted(repr(labels(row)) for row in TaggedItem.objects.values("object_id", "tag__name"))
+    records = ObjectChange.objects.filter(user=user).values(
+        "action", "changed_object_type__model", "changed_object_id", "object_repr", "object_data", "object_data_v2"
+    )
+    state["changes"] = sorted(repr(labels(row)) for row in records)
+    return state
+
+
+class WriterFidelityTestCase(TestCase):
+    """The same diffs through the 4.x-style path and the default path store the same rows and change records."""
+
+    @classmethod
+    def setUpTestData(cls):
+        base = make_base()
+        make_device_fixtures(base)
+        make_location(base, "Site A")
+        for model in (Device, Interface, IPAddress, Prefix, VLAN):
+            base.active.content_types.add(*content_types(model))
+        base.tags[0].content_types.add(*content_types(Device))
+        VLANGroup.objects.create(name="Campus")
+        cls.tester = User.objects.create(username="writer-tester")
+
+    def run_path(self, **options: Any) -> dict[str, Any]:
+        """Create the network, then change it, through one path; return what is stored (then roll it back)."""
+        savepoint = transaction.savepoint()
+        for data in (network(), network(changed=True)):
+            self.assertEqual(sync(data, self.tester, **options), 0)
+        state = stored(self.tester)
+        transaction.savepoint_rollback(savepoint)
+        return state
+
+    def test_default_path_stores_what_the_standard_path_stores(self):
+        standard = self.run_path(deferred_change_records=False)
+        default = self.run_path()
+        self.assertEqual(len(standard["interface"]), 7)
+        self.assertEqual(len(standard["ipaddresstointerface"]), 4)
+        for key, rows in standard.items():
+            with self.subTest(key):
+                self.assertEqual(rows, default[key])
+
+    def test_created_components_and_parent_prefixes_are_stored(self):
+        sync(network(), self.tester)
+        device = Device.objects.get(name="r0")
+        self.assertEqual(sorted(device.interfaces.values_list("name", flat=True)), ["eth0", "eth1", "eth2", "mgmt0"])
+        child = Prefix.objects.get(network="10.1.1.0")
+        self.assertEqual(str(child.parent), "10.1.0.0/16")
+        self.assertEqual(str(IPAddress.objects.get(host="10.0.0.1").parent), "10.0.0.0/24")
+        self.assertEqual(ObjectChange.objects.filter(changed_object_id=device.pk).count(), 1)
+
+    def test_deferred_change_records_are_written_with_their_batch(self):
+        with web_request_context(self.tester, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
+            target = NetAdapter(job=None)
+            target.change_batch.batch_size = 2
+            target.load()
+            source = source_for(NetAdapter, network())
+            apply_diff(source, target, source.diff_to(target), DiffSyncFlags.CONTINUE_ON_FAILURE)
+        created = [obj.pk for model in (Device, Interface, IPAddress, Prefix, VLAN) for obj in model.objects.all()]
+        recorded = set(ObjectChange.objects.filter(user=self.tester).values_list("changed_object_id", flat=True))
+        self.assertEqual({pk for pk in created if pk not in recorded}, {pk for pk in created if is_fixture(pk)})
+
+
+def is_fixture(pk: Any) -> bool:
+    """Whether ``pk`` is an object created by the fixtures (no change record) rather than by a sync."""
+    return (
+        Prefix.objects.filter(pk=pk, network="10.0.0.0", prefix_length=24).exists()
+        or Interface.objects.filter(pk=pk, name="mgmt0").exists()
+    )
+
+
+class WriterChoiceTestCase(TestCase):
+    """The adapter chooses one writer per model class."""
+
+    def test_default_is_deferred_and_options_choose_the_others(self):
+        self.assertIsInstance(NetAdapter(job=None).writer_for(NetDevice), DeferredWriter)
+        self.assertIs(type(NetAdapter(job=None, deferred_change_records=False).writer_for(NetDevice)), StandardWriter)
+        bulk = NetAdapter(job=None, bulk=True)
+        self.assertIsInstance(bulk.writer_for(VLANModel), DeferredWriter)
+        self.assertIsInstance(bulk.writer_for(LocationOnly), BulkWriter)
+        self.assertIs(bulk.writer_for(LocationOnly), bulk.writer_for(LocationOnly))
+
+    def test_a_job_can_opt_out(self):
+        class Job:
+            class Meta:
+                deferred_change_records = False
+
+        self.assertIs(type(NetAdapter(job=Job()).writer_for(NetDevice)), StandardWriter)
+
+    def test_a_plain_diffsync_adapter_writes_through_the_standard_writer(self):
+        source = source_for(NetAdapter, {"vlan": []})
+        self.assertIs(type(writer_for(source, VLANModel)), StandardWriter)
+        self.assertFalse(VLANModel.writes_deferred(source))
+
+
+class LocationOnly(NautobotModel):
+    _model = Location
+    _modelname = "location"
+    _identifiers = ("name",)
+
+    name: str
+    description: Optional[str] = None
