@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, reverse
+from nautobot.apps.change_logging import web_request_context
 from nautobot.apps.testing import TestCase, run_job_for_testing
 from nautobot.extras.models import Job, JobResult
 from nautobot.users.models import ObjectPermission, Token
@@ -289,6 +290,15 @@ class RequestingUserTestCase(TestCase):
     def test_no_user_outside_a_request(self):
         self.assertIsNone(requesting_user())
         self.assertEqual(restrict_to_requester(Sync.objects.all()).count(), Sync.objects.count())
+
+    def test_the_user_of_a_change_context(self):
+        """Nautobot's middleware and job runner wrap requests and runs in this context."""
+        grant(self.user, Sync, ["view"], {"source": "Alpha"})
+        make_sync(source="Alpha")
+        make_sync(source="Beta")
+        with web_request_context(self.user):
+            self.assertEqual(requesting_user(), self.user)
+            self.assertEqual(set(restrict_to_requester(Sync.objects.all()).values_list("source", flat=True)), {"Alpha"})
 
     def test_the_job_form_of_a_request_knows_its_user(self):
         """A web request's job form offers no plan to a user who may view no sync."""
