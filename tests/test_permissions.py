@@ -16,8 +16,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, reverse
 from nautobot.apps.change_logging import web_request_context
-from nautobot.apps.testing import TestCase, run_job_for_testing
-from nautobot.extras.models import Job, JobResult
+from nautobot.apps.testing import TestCase, TransactionTestCase, run_job_for_testing
+from nautobot.extras.models import Job, JobLogEntry, JobResult
+from nautobot.tenancy.models import Tenant
 from nautobot.users.models import ObjectPermission, Token
 
 from nautobot_ssot import urls as ui_urls
@@ -72,27 +73,37 @@ def route_names(patterns: list) -> list[tuple[str, set[str]]]:
     return routes
 
 
+def make_matrix(target) -> None:
+    """Set on ``target`` the fixture job, syncs Alpha and Beta (dry runs of it) and the four users."""
+    target.job = job_model_for(fixture_module().FixtureDataSource)
+    target.alpha = make_sync(source="Alpha", dry_run=True, job=target.job, text="Alpha")
+    target.beta = make_sync(source="Beta", dry_run=True, job=target.job, text="Beta")
+    users = get_user_model().objects
+    target.nobody = users.create_user(username="perm-nobody")
+    target.viewer = users.create_user(username="perm-viewer")
+    grant(target.viewer, Sync, ["view"])
+    grant(target.viewer, SyncLogEntry, ["view"])
+    target.constrained = users.create_user(username="perm-constrained")
+    grant(target.constrained, Sync, ["view", "delete"], {"source": "Alpha"})
+    grant(target.constrained, SyncLogEntry, ["view"], {"sync__source": "Alpha"})
+    grant(target.constrained, Job, ["view", "run"])
+    grant(target.constrained, JobResult, ["view"])
+    target.superuser = users.create_user(username="perm-super", is_superuser=True)
+
+
+def assert_hidden(case, body: str) -> None:
+    """``body`` holds no text of Beta; on failure, show where it does."""
+    at = body.find(HIDDEN)
+    if at >= 0:
+        case.fail(f"{HIDDEN!r} appears {body.count(HIDDEN)} time(s), first in: {body[max(0, at - 300) : at + 100]!r}")
+
+
 class PermissionMatrixTestCase(TestCase):
     """Every read shows, and every write accepts, only what the requesting user may see and do."""
 
-    databases = ("default", "job_logs")
-
     @classmethod
     def setUpTestData(cls):
-        cls.job = job_model_for(fixture_module().FixtureDataSource)
-        cls.alpha = make_sync(source="Alpha", dry_run=True, job=cls.job, text="Alpha")
-        cls.beta = make_sync(source="Beta", dry_run=True, job=cls.job, text="Beta")
-        users = get_user_model().objects
-        cls.nobody = users.create_user(username="perm-nobody")
-        cls.viewer = users.create_user(username="perm-viewer")
-        grant(cls.viewer, Sync, ["view"])
-        grant(cls.viewer, SyncLogEntry, ["view"])
-        cls.constrained = users.create_user(username="perm-constrained")
-        grant(cls.constrained, Sync, ["view", "delete"], {"source": "Alpha"})
-        grant(cls.constrained, SyncLogEntry, ["view"], {"sync__source": "Alpha"})
-        grant(cls.constrained, Job, ["view", "run"])
-        grant(cls.constrained, JobResult, ["view"])
-        cls.superuser = users.create_user(username="perm-super", is_superuser=True)
+        make_matrix(cls)
 
     # What the users read
 
@@ -156,25 +167,17 @@ class PermissionMatrixTestCase(TestCase):
         """Token authentication, as REST clients do."""
         return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=user).key}"}
 
-    def assert_hidden(self, body: str) -> None:
-        """``body`` holds no text of Beta; on failure, show where it does."""
-        at = body.find(HIDDEN)
-        if at >= 0:
-            self.fail(
-                f"{HIDDEN!r} appears {body.count(HIDDEN)} time(s), first in: {body[max(0, at - 300) : at + 100]!r}"
-            )
-
     def assert_nothing_of_beta(self, user) -> None:
         client = self.ui_client(user)
         for probe in self.ui_probes():
             for headers in ({}, HTMX):
                 with self.subTest(user=user.username, page=probe.label, params=probe.params, htmx=bool(headers)):
-                    self.assert_hidden(self.read(client, probe, **headers))
+                    assert_hidden(self, self.read(client, probe, **headers))
         headers = self.api_headers(user)
         for probe in self.api_probes():
             for accept in ("application/json", "text/csv"):
                 with self.subTest(user=user.username, endpoint=probe.label, params=probe.params, accept=accept):
-                    self.assert_hidden(self.read(Client(), probe, HTTP_ACCEPT=accept, **headers))
+                    assert_hidden(self, self.read(Client(), probe, HTTP_ACCEPT=accept, **headers))
 
     def test_nobody_sees_anything_of_beta(self):
         self.assert_nothing_of_beta(self.nobody)
@@ -254,14 +257,14 @@ class PermissionMatrixTestCase(TestCase):
                 url = reverse(f"{API_NAMESPACE}:sync-apply-plan", kwargs={"pk": self.beta.pk})
                 response = Client().post(url, **self.api_headers(user))
                 self.assertIn(response.status_code, (403, 404))
-                self.assert_hidden(response.content.decode())
+                assert_hidden(self, response.content.decode())
         self.assertEqual(self.job_results(), 2)
 
     def test_applying_a_plan_through_the_job_form_needs_view_on_it(self):
         url = reverse("extras:job_run", kwargs={"pk": self.job.pk})
         data = {"apply_plan": str(self.beta.pk), "source_names": "fx-a", "_schedule_type": "immediately"}
         response = self.ui_client(self.constrained).post(url, data)
-        self.assert_hidden(response.content.decode())
+        assert_hidden(self, response.content.decode())
         self.assertEqual(self.job_results(), 2)
         self.assertTrue(response.context["job_form"].has_error("apply_plan"))
 
@@ -271,8 +274,33 @@ class PermissionMatrixTestCase(TestCase):
         response = Client().post(url, payload, content_type="application/json", **self.api_headers(self.constrained))
         self.assertEqual(response.status_code, 400, response.content)
         self.assertIn("apply_plan", response.content.decode())
-        self.assert_hidden(response.content.decode())
+        assert_hidden(self, response.content.decode())
         self.assertEqual(self.job_results(), 2)
+
+
+class PermissionJobRunsTestCase(TransactionTestCase):
+    """Job runs as a user: the export behind Nautobot's *Export* button, and a run applying a plan."""
+
+    databases = ("default", "job_logs")
+
+    def setUp(self):
+        super().setUp()
+        make_matrix(self)
+
+    def export(self, model, query: str = "") -> str:
+        """What Nautobot's *Export* button gives the constrained user: its system job's files and log."""
+        export = Job.objects.get(module_name="nautobot.core.jobs", job_class_name="ExportObjectList")
+        kwargs = {"content_type": ContentType.objects.get_for_model(model).pk, "query_string": query}
+        result = run_job_for_testing(export, username=self.constrained.username, job_kwargs=kwargs)
+        files = [proxy.file.read().decode() for proxy in result.files.all()]
+        logs = [entry.message for entry in JobLogEntry.objects.filter(job_result=result)]
+        return "\n".join(files + logs)
+
+    def test_the_export_job_exports_nothing_of_beta(self):
+        self.assertIn("Alpha", self.export(Sync))
+        for model, query in ((Sync, ""), (SyncLogEntry, ""), (SyncLogEntry, f"sync={self.beta.pk}")):
+            with self.subTest(model=model.__name__, query=query):
+                assert_hidden(self, self.export(model, query))
 
     def test_a_run_applying_a_plan_its_user_may_not_view_is_refused(self):
         """What a schedule or any other start does: the run itself checks the plan against its user."""
@@ -281,7 +309,9 @@ class PermissionMatrixTestCase(TestCase):
         sync = Sync.objects.get(job_result=result)
         self.assertEqual(sync.outcome, "refused", sync.outcome_message)
         self.assertNotIn(HIDDEN, sync.outcome_message)
+        self.assertIn("may not view it", sync.outcome_message)
         self.assertNotIn(HIDDEN, str(result.traceback or ""))
+        self.assertFalse(Tenant.objects.filter(name__contains=HIDDEN).exists())
 
 
 class RequestingUserTestCase(TestCase):
