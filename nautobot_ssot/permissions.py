@@ -10,12 +10,20 @@ every web request, REST request and job run in a change context that knows the u
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Union
 
 import nautobot
 from django.db.models import QuerySet
 from nautobot.apps.forms import restrict_form_fields
 from nautobot.extras.signals import change_context_state
+
+if TYPE_CHECKING:
+    from django import forms
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django_filters import FilterSet
+
+RequestUser = Union["AbstractBaseUser", "AnonymousUser"]
+"""Who asks: a user, or the anonymous user of a request that is not signed in."""
 
 READS_CHANGE_CONTEXT_OF = "3."
 if not nautobot.__version__.startswith(READS_CHANGE_CONTEXT_OF):
@@ -25,7 +33,7 @@ if not nautobot.__version__.startswith(READS_CHANGE_CONTEXT_OF):
     )
 
 
-def requesting_user() -> Any | None:
+def requesting_user() -> RequestUser | None:
     """The user of the current web request, REST request or job run; None outside any of them (shell, tests)."""
     context = change_context_state.get()
     if context is None:
@@ -41,14 +49,14 @@ def restrict_to_requester(queryset: QuerySet, action: str = "view") -> QuerySet:
     return queryset if user is None else queryset.restrict(user, action)
 
 
-def restrict_form_to_requester(form: Any) -> None:
+def restrict_form_to_requester(form: forms.Form) -> None:
     """Restrict every queryset of ``form`` to what the requesting user may view (as Nautobot does for edit forms)."""
     user = requesting_user()
     if user is not None:
         restrict_form_fields(form, user)
 
 
-def restrict_filters_to_requester(filterset: Any) -> None:
+def restrict_filters_to_requester(filterset: FilterSet) -> None:
     """Restrict the querysets of ``filterset``'s model filters to what its request's user (or the requester) may view.
 
     The filters' querysets resolve filter values and render the selected values (filter chips, the dynamic filter

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import pydantic
 from diffsync import Adapter, DiffSyncModel
 from diffsync.diff import Diff, DiffElement
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from nautobot.extras.models import Job as JobModel
@@ -24,7 +25,7 @@ from nautobot.extras.models import JobResult
 
 from nautobot_ssot.choices import DiffActionChoices, SyncOutcomeChoices
 from nautobot_ssot.models import Sync, SyncDiffRecord, SyncJSONEncoder
-from nautobot_ssot.permissions import restrict_to_requester
+from nautobot_ssot.permissions import RequestUser, restrict_to_requester
 
 APPLIED_OUTCOMES = (SyncOutcomeChoices.OUTCOME_COMPLETED, SyncOutcomeChoices.OUTCOME_COMPLETED_WITH_FAILURES)
 
@@ -55,12 +56,12 @@ def _normalized(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=SyncJSONEncoder))
 
 
-def may_view_plan(plan: Sync, user: Any) -> bool:
+def may_view_plan(plan: Sync, user: RequestUser | None) -> bool:
     """Whether ``user`` may view ``plan`` (applying a plan needs that, and run on its job); False without a user."""
     return user is not None and Sync.objects.restrict(user, "view").filter(pk=plan.pk).exists()
 
 
-def check_plan_usable(plan: Sync, job_model: JobModel | None, user: Any) -> None:
+def check_plan_usable(plan: Sync, job_model: JobModel | None, user: RequestUser | None) -> None:
     """Check that ``user`` may view ``plan`` and that it is a dry run of ``job_model`` not applied yet.
 
     Raises:
@@ -168,7 +169,7 @@ def enqueue_plan_apply(plan: Sync, user: Any, **enqueue_options: Any) -> JobResu
     return JobResult.enqueue_job(job_model, user, job_kwargs=plan_job_kwargs(plan), **enqueue_options)
 
 
-def restrict_plan_choices(form: Any) -> None:
+def restrict_plan_choices(form: forms.Form) -> None:
     """Offer and accept as ``apply_plan`` of a job form only the syncs the requesting user may view."""
     field = form.fields.get("apply_plan")
     if field is not None and hasattr(field, "queryset"):
