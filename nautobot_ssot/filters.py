@@ -15,9 +15,19 @@ from nautobot.extras.models import Job, JobResult
 
 from nautobot_ssot.choices import DiffActionChoices, SyncLogEntryActionChoices, SyncLogEntryStatusChoices
 from nautobot_ssot.models import Sync, SyncDiffRecord, SyncLogEntry
+from nautobot_ssot.permissions import restrict_filters_to_requester
 
 
-class SyncFilterSet(BaseFilterSet):
+class RequesterFilterSet(BaseFilterSet):
+    """A filter set whose model filters accept and show only objects the requesting user may view."""
+
+    def __init__(self, *args, **kwargs):
+        """Build the filter set, then restrict its model filters (see ``nautobot_ssot.permissions``)."""
+        super().__init__(*args, **kwargs)
+        restrict_filters_to_requester(self)
+
+
+class SyncFilterSet(RequesterFilterSet):
     """Filter syncs by source, target, dry run, status, start time and job.
 
     Date ranges use the generated lookups, e.g. ``start_time__gte`` and ``start_time__lte``.
@@ -45,7 +55,7 @@ class SyncFilterSet(BaseFilterSet):
         fields = ["id", "source", "target", "start_time", "dry_run", "diff_truncated", "job_result"]
 
 
-class SyncLogEntryFilterSet(BaseFilterSet):
+class SyncLogEntryFilterSet(RequesterFilterSet):
     """Filter log entries by sync, action, status, type of synced object and text."""
 
     q = SearchFilter(filter_predicates={"object_repr": "icontains", "message": "icontains"})
@@ -64,7 +74,7 @@ class SyncLogEntryFilterSet(BaseFilterSet):
         fields = ["id", "sync", "timestamp", "action", "status", "synced_object_id", "object_repr", "message"]
 
 
-class SyncDiffRecordFilterSet(BaseFilterSet):
+class SyncDiffRecordFilterSet(RequesterFilterSet):
     """Filter the per-record diff of a sync by action, model and unique id."""
 
     q = SearchFilter(filter_predicates={"unique_id": "icontains", "model_name": "icontains"})

@@ -14,19 +14,30 @@ from nautobot.extras.models import Job
 
 from nautobot_ssot.choices import DiffActionChoices, SyncLogEntryActionChoices, SyncLogEntryStatusChoices
 from nautobot_ssot.models import Sync, SyncDiffRecord, SyncLogEntry
+from nautobot_ssot.permissions import restrict_form_to_requester, restrict_to_requester
 
 
 def _distinct_sync_values(field: str):
-    """Return a choices callable listing the distinct values of one Sync column."""
+    """Return a choices callable listing the distinct values of one column of the syncs the requester may view."""
 
     def choices():
-        values = Sync.objects.order_by(field).values_list(field, flat=True).distinct()
+        syncs = restrict_to_requester(Sync.objects.all())
+        values = syncs.order_by(field).values_list(field, flat=True).distinct()
         return [(value, value) for value in values]
 
     return choices
 
 
-class SyncFilterForm(BootstrapMixin, forms.Form):
+class RequesterFilterForm(BootstrapMixin, forms.Form):
+    """A filter form whose model fields accept and show only objects the requesting user may view."""
+
+    def __init__(self, *args, **kwargs):
+        """Build the form, then restrict its querysets (see ``nautobot_ssot.permissions``)."""
+        super().__init__(*args, **kwargs)
+        restrict_form_to_requester(self)
+
+
+class SyncFilterForm(RequesterFilterForm):
     """Filters of the sync history."""
 
     model = Sync
@@ -47,7 +58,7 @@ class SyncFilterForm(BootstrapMixin, forms.Form):
     start_time__lte = forms.DateTimeField(required=False, label="Started before", widget=DateTimePicker())
 
 
-class SyncLogEntryFilterForm(BootstrapMixin, forms.Form):
+class SyncLogEntryFilterForm(RequesterFilterForm):
     """Filters of the log entries."""
 
     model = SyncLogEntry

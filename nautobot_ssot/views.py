@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404, HttpResponse
@@ -43,6 +44,7 @@ from nautobot.apps.views import (
 )
 from nautobot.extras.models import Job, JobLogEntry
 from nautobot.extras.tables import JobLogEntryTable
+from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -152,7 +154,23 @@ class ApplyPlanButton(Button):
         return plan_apply_url(context["object"])
 
 
-class SyncUIViewSet(ObjectDetailViewMixin, ObjectListViewMixin, ObjectDestroyViewMixin, ObjectBulkDestroyViewMixin):
+class ForbiddenPageMixin:
+    """Answer a refused request, such as a delete without CSRF token, with Nautobot's 403 page.
+
+    DRF reports a failed CSRF check as its own ``PermissionDenied`` after signing the user out of the request;
+    rendered as an object page, it looked the object up as an anonymous user and answered 404.
+    """
+
+    def handle_exception(self, exc):
+        """Raise DRF's ``PermissionDenied`` as Django's, which Nautobot answers with its 403 page."""
+        if isinstance(exc, exceptions.PermissionDenied):
+            raise PermissionDenied(str(exc.detail)) from exc
+        return super().handle_exception(exc)
+
+
+class SyncUIViewSet(
+    ForbiddenPageMixin, ObjectDetailViewMixin, ObjectListViewMixin, ObjectDestroyViewMixin, ObjectBulkDestroyViewMixin
+):
     """Sync history (list), sync detail with diff, logs and job result tabs, and deletion."""
 
     queryset = sync_list_queryset()

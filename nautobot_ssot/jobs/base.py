@@ -24,7 +24,14 @@ from nautobot_ssot.sync.liveness import Heartbeat, reap_stale_syncs
 from nautobot_ssot.sync.locking import run_lock
 from nautobot_ssot.sync.logcapture import LogCollector
 from nautobot_ssot.sync.phases import measure_phase
-from nautobot_ssot.sync.plan import PlanError, build_plan_diff, check_plan_usable, find_drift, plan_records
+from nautobot_ssot.sync.plan import (
+    PlanError,
+    build_plan_diff,
+    check_plan_usable,
+    find_drift,
+    plan_records,
+    restrict_plan_choices,
+)
 from nautobot_ssot.sync.transactions import PhaseResult, run_in_transaction
 
 NAUTOBOT_LABEL = "Nautobot"
@@ -263,7 +270,7 @@ class DataSyncBaseJob(Job):
     def _use_plan(self, plan: Sync) -> None:
         """Replace the fresh diff with the plan's, after checking that the target has not drifted."""
         try:
-            check_plan_usable(plan, self.job_model)
+            check_plan_usable(plan, self.job_model, self.user)
             records = plan_records(plan)
             drifts = find_drift(records, self.target_adapter)
             if drifts:
@@ -330,8 +337,12 @@ class DataSyncBaseJob(Job):
 
     @classmethod
     def as_form(cls, data=None, files=None, initial=None, approval_view=False):
-        """Render the job form with the *Dry run* and safety inputs set from the ``Meta`` defaults."""
+        """Render the job form with the *Dry run* and safety inputs set from the ``Meta`` defaults.
+
+        The *Apply plan* input offers and accepts only the syncs the requesting user may view.
+        """
         form = super().as_form(data=data, files=files, initial=initial, approval_view=approval_view)
+        restrict_plan_choices(form)
         defaults = {"dryrun": cls.dryrun_default, **cls.safety_defaults()}
         for name, value in defaults.items():
             if name in form.fields and not (initial and name in initial):

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import pydantic
 from diffsync import Adapter, DiffSyncModel
 from diffsync.diff import Diff, DiffElement
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from nautobot.extras.models import Job as JobModel
@@ -24,6 +25,7 @@ from nautobot.extras.models import JobResult
 
 from nautobot_ssot.choices import DiffActionChoices, SyncOutcomeChoices
 from nautobot_ssot.models import Sync, SyncDiffRecord, SyncJSONEncoder
+from nautobot_ssot.permissions import RequestUser, restrict_to_requester
 
 APPLIED_OUTCOMES = (SyncOutcomeChoices.OUTCOME_COMPLETED, SyncOutcomeChoices.OUTCOME_COMPLETED_WITH_FAILURES)
 
@@ -54,12 +56,19 @@ def _normalized(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=SyncJSONEncoder))
 
 
-def check_plan_usable(plan: Sync, job_model: JobModel | None) -> None:
-    """Check that ``plan`` is a dry run of ``job_model`` that has not been applied yet.
+def may_view_plan(plan: Sync, user: RequestUser | None) -> bool:
+    """Whether ``user`` may view ``plan`` (applying a plan needs that, and run on its job); False without a user."""
+    return user is not None and Sync.objects.restrict(user, "view").filter(pk=plan.pk).exists()
+
+
+def check_plan_usable(plan: Sync, job_model: JobModel | None, user: RequestUser | None) -> None:
+    """Check that ``user`` may view ``plan`` and that it is a dry run of ``job_model`` not applied yet.
 
     Raises:
-        PlanError: It is not.
+        PlanError: It is not (the message names a plan ``user`` may not view by its id only).
     """
+    if not may_view_plan(plan, user):
+        raise PlanError(f"Sync {plan.pk} does not exist or {user} may not view it, so its plan cannot be applied.")
     if not plan.dry_run:
         raise PlanError(f"Sync {plan} is not a dry run, so it is not a plan to apply.")
     if job_model is not None and (plan.job_result is None or plan.job_result.job_model_id != job_model.pk):
@@ -147,15 +156,24 @@ def enqueue_plan_apply(plan: Sync, user: Any, **enqueue_options: Any) -> JobResu
 
     Raises:
         PlanError: The plan cannot be applied.
-        PermissionDenied: ``user`` may not run the job.
+        PermissionDenied: ``user`` may not view the plan or may not run the job.
     """
+    if not may_view_plan(plan, user):
+        raise PermissionDenied(f"You may not view sync {plan.pk}.")
     job_model = plan.job_result.job_model if plan.job_result else None
     if job_model is None:
         raise PlanError(f"Sync {plan} has no job to run again.")
-    check_plan_usable(plan, job_model)
+    check_plan_usable(plan, job_model, user)
     if not JobModel.objects.restrict(user, "run").filter(pk=job_model.pk).exists():
         raise PermissionDenied(f"You may not run the job {job_model}.")
     return JobResult.enqueue_job(job_model, user, job_kwargs=plan_job_kwargs(plan), **enqueue_options)
+
+
+def restrict_plan_choices(form: forms.Form) -> None:
+    """Offer and accept as ``apply_plan`` of a job form only the syncs the requesting user may view."""
+    field = form.fields.get("apply_plan")
+    if field is not None and hasattr(field, "queryset"):
+        field.queryset = restrict_to_requester(field.queryset)
 
 
 def plan_apply_url(plan: Sync) -> str | None:
