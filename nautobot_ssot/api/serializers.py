@@ -4,7 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from nautobot.apps.api import BaseModelSerializer, ContentTypeField
 from rest_framework import serializers
 
-from nautobot_ssot.models import Sync, SyncLogEntry
+from nautobot_ssot.models import Sync, SyncConflict, SyncLogEntry
 
 
 class SyncSerializer(BaseModelSerializer):
@@ -31,3 +31,27 @@ class SyncLogEntrySerializer(BaseModelSerializer):
 
         model = SyncLogEntry
         fields = "__all__"
+
+
+class SyncConflictSerializer(serializers.ModelSerializer):
+    """One field (or, for a delete, object) the sync would overwrite that someone else changed in Nautobot."""
+
+    class Meta:
+        """Metadata."""
+
+        model = SyncConflict
+        fields = [
+            "id",
+            "sync",
+            "record",
+            "model_name",
+            "unique_id",
+            "action",
+            "attribute",
+            "source_value",
+            "nautobot_value",
+            "changed_by",
+            "changed_at",
+            "change_id",
+            "resolution",
+        ]
