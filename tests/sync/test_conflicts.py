@@ -92,20 +92,6 @@ class ConflictPolicyTestCase(TransactionTestCase):
         self.assertEqual((conflict.action, conflict.attribute), ("delete", ""))
         self.assertEqual(conflict.nautobot_value, {"description": "fixed by hand"})
 
-    def test_the_meta_default_applies_when_the_form_leaves_it_empty(self):
-        job_class = safety_module().SafetyDataSource
-        job_class.Meta.conflict_policy_default = ConflictPolicyChoices.POLICY_HOLD
-        self.addCleanup(delattr, job_class.Meta, "conflict_policy_default")
-        self.run_again([{"name": "sf-a", "description": "src"}, "sf-b"], conflict_policy="")
-        self.assertEqual(description("sf-a"), "fixed by hand")
-
-    def test_a_per_model_policy_overrides_the_run_form(self):
-        job_class = safety_module().SafetyDataSource
-        job_class.Meta.conflict_policy_per_model = {"tenant": ConflictPolicyChoices.POLICY_NAUTOBOT_WINS}
-        self.addCleanup(delattr, job_class.Meta, "conflict_policy_per_model")
-        self.run_again([{"name": "sf-a", "description": "src"}, "sf-b"], conflict_policy="source-wins")
-        self.assertEqual(description("sf-a"), "fixed by hand")
-
     def test_a_dry_run_reports_the_conflict_and_changes_nothing(self):
         sync = self.run_again([{"name": "sf-a", "description": "src"}, "sf-b"], dryrun=True)
         self.assertEqual(description("sf-a"), "fixed by hand")
@@ -117,6 +103,30 @@ class ConflictPolicyTestCase(TransactionTestCase):
         applied = self.run_again(source, apply_plan=str(plan.pk), conflict_policy=ConflictPolicyChoices.POLICY_HOLD)
         self.assertEqual(description("sf-a"), "src")
         self.assertEqual(applied.conflicts.get().resolution, ConflictResolutionChoices.RESOLUTION_OVERWRITTEN)
+
+
+class MetaPolicyTestCase(TransactionTestCase):
+    """The job's ``Meta`` sets the default policy (hold) and a policy per model (locations: Nautobot wins)."""
+
+    def setUp(self):
+        super().setUp()
+        make_site_type()
+        self.person = get_user_model().objects.create_user(username="operator")
+        self.source = records([{"name": "sf-a", "description": "src"}], [location_row("sf-1", description="src")])
+        run_safety_job("SafetyHoldSource", records=self.source)
+        edit_as(self.person, Tenant, "sf-a", description="by hand")
+        edit_as(self.person, Location, "sf-1", description="by hand")
+
+    def test_the_meta_default_applies_when_the_form_leaves_it_empty(self):
+        sync = sync_of(run_safety_job("SafetyHoldSource", records=self.source, conflict_policy=""))
+        self.assertEqual(description("sf-a"), "by hand")
+        resolutions = dict(sync.conflicts.values_list("model_name", "resolution"))
+        self.assertEqual(resolutions, {"tenant": "held", "location": "kept"})
+
+    def test_the_run_form_overrides_the_default_but_not_the_per_model_policy(self):
+        run_safety_job("SafetyHoldSource", records=self.source, conflict_policy="source-wins")
+        self.assertEqual(description("sf-a"), "src")
+        self.assertEqual(Location.objects.get(name="sf-1").description, "by hand")
 
 
 class NotAConflictTestCase(TransactionTestCase):
