@@ -20,8 +20,8 @@ from nautobot_ssot.templatetags.ssot_tags import (
     render_log_diff,
     status_badge,
     summary_badges,
-    value_text,
     sync_status,
+    value_text,
 )
 
 

@@ -326,6 +326,7 @@ class SyncUIViewSet(ObjectDetailViewMixin, ObjectListViewMixin, ObjectDestroyVie
 
 
 DIFF_FILTER_PARAMS = ("q", "action", "model_name", "conflicts", "not_converging")
+SINGLE_VALUE_DIFF_PARAMS = ("q", "conflicts", "not_converging")
 
 
 def diff_tab_context(request, sync: Sync) -> dict:
@@ -334,7 +335,11 @@ def diff_tab_context(request, sync: Sync) -> dict:
     Diff records are part of their sync: viewing the sync is what permits viewing them.
     """
     params = request.GET.copy()
-    data = {key: params.getlist(key) if key != "q" else params.get(key) for key in DIFF_FILTER_PARAMS if key in params}
+    data = {
+        key: params.get(key) if key in SINGLE_VALUE_DIFF_PARAMS else params.getlist(key)
+        for key in DIFF_FILTER_PARAMS
+        if key in params
+    }
     model_names = (
         SyncDiffRecord.objects.filter(sync=sync).order_by("model_name").values_list("model_name", flat=True).distinct()
     )

@@ -284,7 +284,9 @@ class DataSyncBaseJob(Job):
             runs = getattr(self.Meta, "not_converging_runs", DEFAULT_NOT_CONVERGING_RUNS)
             flagged = flag_not_converging(self.sync, self.job_model, runs)
             if flagged:
-                self.logger.warning("%s record(s) changed in each of the last %s real runs: not converging.", flagged, runs)
+                self.logger.warning(
+                    "%s record(s) changed in each of the last %s real runs: not converging.", flagged, runs
+                )
 
     def conflict_settings(self) -> ConflictSettings:
         """The conflict policy of this run, from the job input and the job's ``Meta``."""

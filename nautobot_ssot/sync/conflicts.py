@@ -37,8 +37,14 @@ from nautobot.extras.models import Job as JobModel
 from nautobot.extras.models import ObjectChange
 
 from nautobot_ssot.choices import ConflictPolicyChoices, ConflictResolutionChoices
-from nautobot_ssot.contrib.kinds import CustomFieldKind, FieldKind, ForeignKeyKind, GenericForeignKeyKind
-from nautobot_ssot.contrib.kinds import PlainKind, ToManyKind
+from nautobot_ssot.contrib.kinds import (
+    CustomFieldKind,
+    FieldKind,
+    ForeignKeyKind,
+    GenericForeignKeyKind,
+    PlainKind,
+    ToManyKind,
+)
 from nautobot_ssot.models import Sync, SyncConflict
 from nautobot_ssot.sync.diffstore import stored_record_id
 from nautobot_ssot.sync.plan import APPLIED_OUTCOMES

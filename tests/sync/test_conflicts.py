@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from nautobot.apps.testing import TestCase, TransactionTestCase
+from nautobot.dcim.models import Location
 from nautobot.extras.choices import JobResultStatusChoices, ObjectChangeEventContextChoices
 from nautobot.extras.context_managers import web_request_context
-from nautobot.dcim.models import Location
 from nautobot.tenancy.models import Tenant
 
 from nautobot_ssot.choices import ConflictPolicyChoices, ConflictResolutionChoices
@@ -200,7 +200,9 @@ class DetectionQueryCountTestCase(TestCase):
             edit_as(self.person, Location, name, description="by hand")
         module = safety_module()
         source = module.JsonSourceAdapter(
-            records=records([{"name": name, "description": "src"} for name in names], [location_row(name) for name in names])
+            records=records(
+                [{"name": name, "description": "src"} for name in names], [location_row(name) for name in names]
+            )
         )
         source.load()
         target = module.NautobotScopeAdapter(job=None)
