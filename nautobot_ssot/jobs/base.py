@@ -26,6 +26,7 @@ from nautobot_ssot.sync.badinput import Rejections, collecting_rejections, prote
 from nautobot_ssot.sync.conflicts import ConflictSettings, detect_conflicts, last_real_run_start
 from nautobot_ssot.sync.convergence import DEFAULT_NOT_CONVERGING_RUNS, flag_not_converging
 from nautobot_ssot.sync.diffstore import store_diff
+from nautobot_ssot.sync.grace import GracePeriod, GraceRun
 from nautobot_ssot.sync.executor import SyncStopped, apply_diff
 from nautobot_ssot.sync.guards import DEFAULT_MAX_DELETE_PERCENT, DeleteGuard, check_deletes
 from nautobot_ssot.sync.liveness import Heartbeat, reap_stale_syncs
@@ -97,6 +98,8 @@ class DataSyncBaseJob(Job):
       last real run (a ``ConflictPolicyChoices`` value; "source-wins" when unset), overridable on the run form;
     - ``conflict_policy_per_model``: policies of single diffsync models (``{"device": "hold"}``), over both;
     - ``not_converging_runs``: flag records changed in each of this many real runs in a row (3 when unset);
+    - ``delete_grace_days`` / ``delete_grace_runs``: mark objects missing from the source instead of deleting
+      them, and delete them once missing for this many days / real runs (off when both are unset);
     - ``data_source`` / ``data_target``: labels of the two systems (default: the job name);
     - ``data_source_icon`` / ``data_target_icon``: URLs of icons for the two systems.
 
@@ -269,6 +272,7 @@ class DataSyncBaseJob(Job):
         elif protected:
             store_diff(self.sync, self.diff)
         self.check_conflicts()
+        self.apply_delete_grace()
         self._guard_deletes()
 
     def check_conflicts(self) -> None:
@@ -288,6 +292,23 @@ class DataSyncBaseJob(Job):
                     "%s record(s) changed in each of the last %s real runs: not converging.", flagged, runs
                 )
 
+    def apply_delete_grace(self) -> None:
+        """In a real run of a job with a grace period for deletes, mark objects instead of deleting them.
+
+        See ``nautobot_ssot.sync.grace``; set ``Meta.delete_grace_days`` and/or ``Meta.delete_grace_runs``. Dry runs
+        and runs applying a plan delete as their diff says.
+        """
+        days, runs = getattr(self.Meta, "delete_grace_days", None), getattr(self.Meta, "delete_grace_runs", None)
+        grace = GracePeriod(job_path=self.change_context_detail, days=days, runs=runs)
+        if self.dryrun or not grace.enabled or self.safety.plan is not None:
+            return
+        self.logger.info("%s", GraceRun(grace, self.target_adapter).apply(self.diff).describe())
+
+    @property
+    def change_context_detail(self) -> str:
+        """How Nautobot's change records name this job (its class path, cut to the stored length)."""
+        return self.class_path[:CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL]
+
     def conflict_settings(self) -> ConflictSettings:
         """The conflict policy of this run, from the job input and the job's ``Meta``."""
         policy = self.conflict_policy or getattr(self.Meta, "conflict_policy_default", "")
@@ -297,7 +318,7 @@ class DataSyncBaseJob(Job):
         return ConflictSettings(
             policy=policy or ConflictPolicyChoices.POLICY_SOURCE_WINS,
             per_model=per_model,
-            job_path=self.class_path[:CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL],
+            job_path=self.change_context_detail,
             since=last_real_run_start(self.job_model, self.sync),
         )
 

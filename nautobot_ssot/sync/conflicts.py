@@ -31,7 +31,7 @@ from diffsync import Adapter
 from diffsync.diff import Diff, DiffElement
 from diffsync.enum import DiffSyncActions
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from nautobot.extras.choices import ObjectChangeEventContextChoices
 from nautobot.extras.models import Job as JobModel
 from nautobot.extras.models import ObjectChange
@@ -174,7 +174,7 @@ def flat_data(data: Mapping[str, Any] | None) -> dict[str, Any]:
     return flat
 
 
-def _by_job(change: Mapping[str, Any], job_path: str) -> bool:
+def written_by(change: Mapping[str, Any], job_path: str) -> bool:
     """Whether a change record is the job's own."""
     job = ObjectChangeEventContextChoices.CONTEXT_JOB
     return change["change_context"] == job and change["change_context_detail"] == job_path
@@ -209,7 +209,7 @@ def find_edits(django_model: type[Model], settings: ConflictSettings) -> dict[uu
         changed = [key for key in set(data) | set(before) if data.get(key) != before.get(key)]
         previous[pk] = data
         fields_of = edits.setdefault(pk, {})
-        if _by_job(change, settings.job_path):
+        if written_by(change, settings.job_path):
             for key in changed:
                 fields_of.pop(key, None)
         elif change["time"] > settings.since:
@@ -218,12 +218,14 @@ def find_edits(django_model: type[Model], settings: ConflictSettings) -> dict[uu
     return {pk: fields for pk, fields in edits.items() if fields}
 
 
-def unique_ids(adapter: Adapter, model_class: Any, pks: Iterable[uuid.UUID]) -> dict[str, uuid.UUID]:
-    """The diffsync unique id of each of these Nautobot objects, as ``model_class`` loads them (one query)."""
+def object_ids(adapter: Adapter, model_class: Any, queryset: QuerySet) -> dict[str, uuid.UUID]:
+    """The id of each object of ``queryset`` by its diffsync unique id, as ``model_class`` loads it (one query).
+
+    The query is ``queryset`` with the joins and prefetches of the class's field plan.
+    """
     plan = model_class.field_plan()
-    queryset = plan.prepare(model_class.get_queryset().filter(pk__in=list(pks)), adapter)
     found = {}
-    for obj in queryset:
+    for obj in plan.prepare(queryset, adapter):
         values = plan.load(obj)
         identifiers = {name: _identifier(adapter, name, obj, values) for name in model_class._identifiers}
         found[model_class.create_unique_id(**identifiers)] = obj.pk
@@ -301,7 +303,7 @@ def model_conflicts(
     edits = find_edits(model_class._model, settings)
     if not edits:
         return []
-    pks = unique_ids(target, model_class, edits)
+    pks = object_ids(target, model_class, model_class.get_queryset().filter(pk__in=list(edits)))
     keys = attribute_keys(model_class)
     conflicts = []
     for element in elements:
