@@ -26,8 +26,8 @@ from nautobot_ssot.sync.badinput import Rejections, collecting_rejections, prote
 from nautobot_ssot.sync.conflicts import ConflictSettings, detect_conflicts, last_real_run_start
 from nautobot_ssot.sync.convergence import DEFAULT_NOT_CONVERGING_RUNS, flag_not_converging
 from nautobot_ssot.sync.diffstore import store_diff
-from nautobot_ssot.sync.grace import GracePeriod, GraceRun
 from nautobot_ssot.sync.executor import SyncStopped, apply_diff
+from nautobot_ssot.sync.grace import GracePeriod, GraceRun
 from nautobot_ssot.sync.guards import DEFAULT_MAX_DELETE_PERCENT, DeleteGuard, check_deletes
 from nautobot_ssot.sync.liveness import Heartbeat, reap_stale_syncs
 from nautobot_ssot.sync.locking import run_lock

@@ -162,7 +162,7 @@ class GraceRun:
                 continue
             self.kept.add(pk)
             mark = marks.get(pk) or ObjectMetadata(
-                metadata_type=metadata_type, assigned_object_type=content_type, assigned_object_id=pk
+                metadata_type=metadata_type, assigned_object_type=content_type, assigned_object_id=pk, scoped_fields=[]
             )
             self._count(element, mark)
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from nautobot.apps.testing import TransactionTestCase
+from nautobot.extras.choices import JobResultStatusChoices
 from nautobot.extras.context_managers import web_request_context
 from nautobot.extras.models import ObjectMetadata
 from nautobot.tenancy.models import Tenant
@@ -17,7 +18,8 @@ JOB = "SafetyGraceSource"
 
 def run(*names: str, **kwargs):
     result = run_safety_job(JOB, records=records(list(names)), **kwargs)
-    result.refresh_from_db()
+    if result.status != JobResultStatusChoices.STATUS_SUCCESS:
+        raise AssertionError(f"The run failed: {result.traceback}")
     return result
 
 
