@@ -277,4 +277,4 @@ class SyncConflict(BaseModel):
         """The conflicts of this conflict's sync (the diff tab, filtered)."""
         if api:
             return reverse("plugins-api:nautobot_ssot-api:sync-detail", kwargs={"pk": self.sync_id})
-        return reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": self.sync_id}) + "?conflicts=true"
+        return reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": self.sync_id}) + "?conflicts=True"

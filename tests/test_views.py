@@ -375,8 +375,8 @@ class ConflictViewsTestCase(TestCase):
 
     def test_sync_page_counts_them_with_links_to_the_diff_tab(self):
         response = self.client.get(self.sync.get_absolute_url())
-        self.assertBodyContains(response, f"{self.diff_url}?conflicts=true")
-        self.assertBodyContains(response, f"{self.diff_url}?not_converging=true")
+        self.assertBodyContains(response, f"{self.diff_url}?conflicts=True")
+        self.assertBodyContains(response, f"{self.diff_url}?not_converging=True")
 
     def test_diff_tab_conflict_filter_shows_values_who_and_when(self):
         response = self.client.get(self.diff_url, {"conflicts": "true"})
@@ -402,4 +402,4 @@ class ConflictViewsTestCase(TestCase):
 
     def test_dashboard_shows_the_counts(self):
         response = self.client.get(reverse("plugins:nautobot_ssot:dashboard"))
-        self.assertBodyContains(response, f"{self.diff_url}?conflicts=true")
+        self.assertBodyContains(response, f"{self.diff_url}?conflicts=True")

@@ -127,7 +127,7 @@ def _summary_url(sync, key: str, kind: str | None) -> str | None:
     if kind is None:
         return None
     if kind in DIFF_TAB_FLAGS:
-        return f"{reverse('plugins:nautobot_ssot:sync_diff', kwargs={'pk': sync.pk})}?{urlencode({kind: 'true'})}"
+        return f"{reverse('plugins:nautobot_ssot:sync_diff', kwargs={'pk': sync.pk})}?{urlencode({kind: 'True'})}"
     if sync.dry_run:
         if kind != "action":
             return None

@@ -119,7 +119,7 @@ class SSoTBrowserTestCase(StaticLiveServerTestCase):
         conflict = add_conflict(sync)
         diff_url = reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": sync.pk})
         with logged_in_page(self) as page:
-            page.goto(self.url(f"{diff_url}?conflicts=true"))
+            page.goto(self.url(f"{diff_url}?conflicts=True"))
             expect(page.get_by_text(conflict.nautobot_value).first).to_be_visible()
             expect(page.get_by_text(conflict.changed_by).first).to_be_visible()
             shot(page, "sync_conflicts")
