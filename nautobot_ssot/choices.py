@@ -85,3 +85,31 @@ class SyncOutcomeChoices(ChoiceSet):
         (OUTCOME_FAILED, "failed"),
         (OUTCOME_INCOMPLETE, "incomplete (worker lost)"),
     )
+
+
+class ConflictPolicyChoices(ChoiceSet):
+    """What a run does with an object that someone else changed in Nautobot since the job's last real run."""
+
+    POLICY_SOURCE_WINS = "source-wins"
+    POLICY_NAUTOBOT_WINS = "nautobot-wins"
+    POLICY_HOLD = "hold"
+
+    CHOICES = (
+        (POLICY_SOURCE_WINS, "source wins (overwrite, report the conflict)"),
+        (POLICY_NAUTOBOT_WINS, "Nautobot wins (keep the changed fields, sync the rest)"),
+        (POLICY_HOLD, "hold (leave the object alone, report it)"),
+    )
+
+
+class ConflictResolutionChoices(ChoiceSet):
+    """What a run did with one conflicting field (or object)."""
+
+    RESOLUTION_OVERWRITTEN = "overwritten"
+    RESOLUTION_KEPT = "kept"
+    RESOLUTION_HELD = "held"
+
+    CHOICES = (
+        (RESOLUTION_OVERWRITTEN, "overwritten with the source value"),
+        (RESOLUTION_KEPT, "kept as changed in Nautobot"),
+        (RESOLUTION_HELD, "held (object left alone)"),
+    )

@@ -1,5 +1,6 @@
 """Filter sets for syncs, their per-record diffs and their log entries."""
 
+from django.db.models import Exists, OuterRef
 from nautobot.apps.filters import (
     BaseFilterSet,
     BooleanFilter,
@@ -14,7 +15,7 @@ from nautobot.extras.choices import JobResultStatusChoices
 from nautobot.extras.models import Job, JobResult
 
 from nautobot_ssot.choices import DiffActionChoices, SyncLogEntryActionChoices, SyncLogEntryStatusChoices
-from nautobot_ssot.models import Sync, SyncDiffRecord, SyncLogEntry
+from nautobot_ssot.models import Sync, SyncConflict, SyncDiffRecord, SyncLogEntry
 from nautobot_ssot.permissions import restrict_filters_to_requester
 
 
@@ -71,7 +72,18 @@ class SyncLogEntryFilterSet(RequesterFilterSet):
         """Metadata."""
 
         model = SyncLogEntry
-        fields = ["id", "sync", "timestamp", "action", "status", "synced_object_id", "object_repr", "message"]
+        fields = [
+            "id",
+            "sync",
+            "timestamp",
+            "action",
+            "status",
+            "synced_object_id",
+            "object_repr",
+            "message",
+            "model_name",
+            "unique_id",
+        ]
 
 
 class SyncDiffRecordFilterSet(RequesterFilterSet):
@@ -81,9 +93,21 @@ class SyncDiffRecordFilterSet(RequesterFilterSet):
     sync = ModelMultipleChoiceFilter(queryset=Sync.objects.all(), label="Sync (ID)")
     action = MultipleChoiceFilter(choices=DiffActionChoices, label="Action")
     model_name = MultiValueCharFilter(label="Model")
+    conflicts = BooleanFilter(method="filter_conflicts", label="Has conflicts")
+    not_converging = BooleanFilter(method="filter_not_converging", label="Not converging")
 
     class Meta:
         """Metadata."""
 
         model = SyncDiffRecord
         fields = ["id", "sync", "action", "model_name", "unique_id"]
+
+    def filter_conflicts(self, queryset, name, value):
+        """Records with (True) or without (False) conflicts."""
+        with_conflicts = SyncConflict.objects.filter(record=OuterRef("pk"))
+        return queryset.filter(Exists(with_conflicts) if value else ~Exists(with_conflicts))
+
+    def filter_not_converging(self, queryset, name, value):
+        """Records flagged (True) or not flagged (False) as not converging."""
+        flagged = queryset.exclude(not_converging=[])
+        return flagged if value else queryset.filter(not_converging=[])

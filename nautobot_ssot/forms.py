@@ -77,12 +77,18 @@ class SyncLogEntryFilterForm(RequesterFilterForm):
 
 
 class SyncDiffRecordFilterForm(BootstrapMixin, forms.Form):
-    """Filters of a sync's diff tab: action, model and text."""
+    """Filters of a sync's diff tab: action, model, text, conflicts and not converging."""
 
     model = SyncDiffRecord
     q = forms.CharField(required=False, label="Search")
     action = forms.MultipleChoiceField(choices=DiffActionChoices, required=False, widget=StaticSelect2Multiple())
     model_name = forms.MultipleChoiceField(choices=(), required=False, label="Model", widget=StaticSelect2Multiple())
+    conflicts = forms.NullBooleanField(
+        required=False, label="Conflicts", widget=StaticSelect2(choices=BOOLEAN_WITH_BLANK_CHOICES)
+    )
+    not_converging = forms.NullBooleanField(
+        required=False, label="Not converging", widget=StaticSelect2(choices=BOOLEAN_WITH_BLANK_CHOICES)
+    )
 
     def __init__(self, *args, model_names=(), **kwargs):
         """Offer ``model_names`` (the models present in the sync's diff) as model choices."""

@@ -30,6 +30,7 @@ from nautobot.extras.choices import JobResultStatusChoices
 from nautobot.extras.models import JobResult
 
 from nautobot_ssot.choices import (
+    ConflictResolutionChoices,
     DiffActionChoices,
     SyncLogEntryActionChoices,
     SyncLogEntryStatusChoices,
@@ -282,6 +283,9 @@ class SyncDiffRecord(BaseModel):
     keys = models.JSONField(default=dict, encoder=SyncJSONEncoder, help_text="Identifiers of the object")
     source_attrs = models.JSONField(blank=True, null=True, encoder=SyncJSONEncoder, help_text="Values in the source")
     target_attrs = models.JSONField(blank=True, null=True, encoder=SyncJSONEncoder, help_text="Values in the target")
+    not_converging = models.JSONField(
+        blank=True, default=list, help_text="Attributes that changed in each of the job's last real runs"
+    )
 
     class Meta:
         """Metadata."""
@@ -361,6 +365,47 @@ class SyncLogEntry(NotesMixin, BaseModel):
     def get_status_class(self) -> str | None:
         """Bootstrap colour class of the status (as nautobot-ssot 4.x names them)."""
         return STATUS_CLASSES.get(self.status)
+
+
+class SyncConflict(BaseModel):
+    """One field (or, for a delete, one object) the sync would overwrite that someone else changed in Nautobot.
+
+    "Someone else" is anyone but the job itself (a person, another job) since the job's last real run that
+    completed; see ``nautobot_ssot.sync.conflicts``.
+    """
+
+    sync = models.ForeignKey(to=Sync, on_delete=models.CASCADE, related_name="conflicts")
+    record = models.ForeignKey(
+        to=SyncDiffRecord, on_delete=models.CASCADE, blank=True, null=True, related_name="conflicts"
+    )
+    model_name = models.CharField(max_length=100)
+    unique_id = models.TextField()
+    action = models.CharField(max_length=16, choices=DiffActionChoices)
+    attribute = models.CharField(max_length=200, blank=True, default="", help_text="Empty: the whole object")
+    source_value = models.JSONField(blank=True, null=True, encoder=SyncJSONEncoder, help_text="Value in the source")
+    nautobot_value = models.JSONField(
+        blank=True, null=True, encoder=SyncJSONEncoder, help_text="Value in Nautobot, as changed"
+    )
+    changed_by = models.CharField(max_length=150, blank=True, default="", help_text="Who changed it in Nautobot")
+    changed_at = models.DateTimeField(blank=True, null=True, help_text="When it was changed in Nautobot")
+    change_id = models.UUIDField(blank=True, null=True, help_text="The Nautobot change record (ObjectChange)")
+    resolution = models.CharField(max_length=32, choices=ConflictResolutionChoices)
+
+    class Meta:
+        """Metadata."""
+
+        ordering = ["sync", "model_name", "unique_id", "attribute"]
+        indexes = [models.Index(fields=["sync", "model_name"], name="nautobot_ssot_conflict_model")]
+
+    def __str__(self) -> str:
+        """Human name: model, unique id and attribute."""
+        return f"{self.model_name} {self.unique_id} {self.attribute or '(object)'}".strip()
+
+    def get_absolute_url(self, api: bool = False) -> str:
+        """The conflicts of this conflict's sync (the diff tab, filtered)."""
+        if api:
+            return reverse("plugins-api:nautobot_ssot-api:sync-detail", kwargs={"pk": self.sync_id})
+        return reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": self.sync_id}) + "?conflicts=True"
 
 
 class SSOTConfig(models.Model):

@@ -10,7 +10,8 @@ from django.utils.html import format_html
 from nautobot.apps.tables import BaseTable, BooleanColumn, ButtonsColumn, ToggleColumn
 from nautobot.apps.templatetags import hyperlinked_object, placeholder
 
-from nautobot_ssot.models import Sync, SyncDiffRecord, SyncLogEntry
+from nautobot_ssot.models import Sync, SyncConflict, SyncDiffRecord, SyncLogEntry
+from nautobot_ssot.templatetags.conflict_tags import conflict_change_link, render_not_converging
 from nautobot_ssot.templatetags.ssot_tags import (
     action_badge,
     format_duration,
@@ -20,6 +21,7 @@ from nautobot_ssot.templatetags.ssot_tags import (
     status_badge,
     summary_badges,
     sync_status,
+    value_text,
 )
 
 
@@ -96,13 +98,18 @@ class SyncDiffRecordTable(BaseTable):
     unique_id = tables.Column(verbose_name="Object")
     keys = tables.Column(orderable=False, verbose_name="Identifiers")
     changes = tables.Column(empty_values=(), orderable=False, verbose_name="Before / after")
+    not_converging = tables.Column(orderable=False, verbose_name="Not converging")
 
     class Meta(BaseTable.Meta):
         """Metadata."""
 
         model = SyncDiffRecord
-        fields = ("position", "action", "model_name", "unique_id", "keys", "changes")
+        fields = ("position", "action", "model_name", "unique_id", "keys", "changes", "not_converging")
         default_columns = fields
+
+    def render_not_converging(self, record, value):
+        """The attributes that keep changing, with a link to the record's log entries in every sync."""
+        return render_not_converging(record, value)
 
     def render_action(self, value):
         """Colored action badge."""
@@ -115,6 +122,61 @@ class SyncDiffRecordTable(BaseTable):
     def render_changes(self, record):
         """Attribute table: before (target) and after (source)."""
         return render_before_after(record)
+
+
+class SyncConflictTable(BaseTable):
+    """The conflicts of one sync: the source value, the Nautobot value, who changed it and when."""
+
+    model_name = tables.Column(verbose_name="Model")
+    unique_id = tables.Column(verbose_name="Object")
+    action = tables.Column()
+    attribute = tables.Column(verbose_name="Field")
+    source_value = tables.Column(verbose_name="Source value")
+    nautobot_value = tables.Column(verbose_name="Nautobot value")
+    changed_by = tables.Column(verbose_name="Changed by")
+    changed_at = tables.DateTimeColumn(short=True, verbose_name="Changed at")
+    resolution = tables.Column()
+
+    class Meta(BaseTable.Meta):
+        """Metadata."""
+
+        model = SyncConflict
+        fields = (
+            "model_name",
+            "unique_id",
+            "action",
+            "attribute",
+            "source_value",
+            "nautobot_value",
+            "changed_by",
+            "changed_at",
+            "resolution",
+        )
+        default_columns = fields
+
+    def render_action(self, value):
+        """Colored action badge."""
+        return action_badge(value)
+
+    def render_attribute(self, value):
+        """The field, or "whole object" for a delete."""
+        return value or "(whole object)"
+
+    def render_source_value(self, record):
+        """The source's value (none for a delete)."""
+        return value_text(record.source_value) if record.attribute else placeholder(None)
+
+    def render_nautobot_value(self, record):
+        """The value in Nautobot, as changed."""
+        return value_text(record.nautobot_value)
+
+    def render_changed_at(self, record, value):
+        """When, linked to Nautobot's change record."""
+        return conflict_change_link(record, value)
+
+    def render_resolution(self, record):
+        """What the run did with it."""
+        return record.get_resolution_display()
 
 
 class SyncLogEntryTable(BaseTable):

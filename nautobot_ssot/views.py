@@ -51,7 +51,7 @@ from rest_framework.response import Response
 from nautobot_ssot import NautobotSSOTAppConfig, filters, forms, tables
 from nautobot_ssot.api import serializers
 from nautobot_ssot.jobs import DataSource, DataTarget, get_data_jobs
-from nautobot_ssot.models import PHASES, Sync, SyncDiffRecord, SyncLogEntry
+from nautobot_ssot.models import PHASES, Sync, SyncConflict, SyncDiffRecord, SyncLogEntry
 from nautobot_ssot.sync.plan import plan_apply_url
 from nautobot_ssot.sync.report import failures_csv, failures_csv_filename
 from nautobot_ssot.templatetags.ssot_tags import (
@@ -344,7 +344,8 @@ class SyncUIViewSet(
         return response
 
 
-DIFF_FILTER_PARAMS = ("q", "action", "model_name")
+DIFF_FILTER_PARAMS = ("q", "action", "model_name", "conflicts", "not_converging")
+SINGLE_VALUE_DIFF_PARAMS = ("q", "conflicts", "not_converging")
 
 
 def diff_tab_context(request, sync: Sync) -> dict:
@@ -353,15 +354,31 @@ def diff_tab_context(request, sync: Sync) -> dict:
     Diff records are part of their sync: viewing the sync is what permits viewing them.
     """
     params = request.GET.copy()
-    data = {key: params.getlist(key) if key != "q" else params.get(key) for key in DIFF_FILTER_PARAMS if key in params}
+    data = {
+        key: params.get(key) if key in SINGLE_VALUE_DIFF_PARAMS else params.getlist(key)
+        for key in DIFF_FILTER_PARAMS
+        if key in params
+    }
     model_names = (
         SyncDiffRecord.objects.filter(sync=sync).order_by("model_name").values_list("model_name", flat=True).distinct()
     )
     form = forms.SyncDiffRecordFilterForm(data or None, model_names=list(model_names))
     filterset = filters.SyncDiffRecordFilterSet(data, SyncDiffRecord.objects.filter(sync=sync))
     queryset = filterset.qs if filterset.is_valid() else SyncDiffRecord.objects.none()
-    table = tables.SyncDiffRecordTable(queryset.order_by("position"), user=request.user, orderable=False)
+    table = diff_tab_table(request, sync, queryset, filterset.form.cleaned_data if filterset.is_valid() else {})
     return {"diff_filter_form": form, "diff_table": table, "diff_filtered": bool(data)}
+
+
+def diff_tab_table(request, sync: Sync, records, filters: dict):
+    """The diff tab's table: the conflicts of the filtered records when filtering on conflicts, else the records.
+
+    The "not converging" column shows when filtering on it.
+    """
+    if filters.get("conflicts"):
+        conflicts = SyncConflict.objects.filter(sync=sync, record__in=records)
+        return tables.SyncConflictTable(conflicts, user=request.user, orderable=False)
+    exclude = () if filters.get("not_converging") else ("not_converging",)
+    return tables.SyncDiffRecordTable(records.order_by("position"), user=request.user, orderable=False, exclude=exclude)
 
 
 def job_log_table(request, sync: Sync) -> JobLogEntryTable:

@@ -2,12 +2,13 @@
 
 from datetime import timedelta
 
+from django.test import override_settings
 from django.urls import reverse
 from nautobot.apps.testing import APITestCase, APIViewTestCases
 from nautobot.tenancy.models import Tenant
 
 from nautobot_ssot.models import Sync, SyncLogEntry
-from tests.ui.data import add_logs, make_sync
+from tests.ui.data import add_conflict, add_logs, make_sync
 
 
 class SyncAPITestCase(
@@ -81,3 +82,31 @@ class SyncAPIBehaviourTestCase(APITestCase):
         content = response.content.decode()
         self.assertIn("/plugins/ssot/history/", content)
         self.assertIn("/plugins/ssot/logs/", content)
+
+
+class SyncConflictAPITestCase(APITestCase):
+    """The conflicts of a sync at ``history/<id>/conflicts/``, and the counts in its summary."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.sync = make_sync(records=2)
+        cls.conflict = add_conflict(cls.sync)
+
+    def test_lists_the_conflicts_with_values_who_and_when(self):
+        self.add_permissions("nautobot_ssot.view_sync")
+        url = reverse("plugins-api:nautobot_ssot-api:sync-conflicts", kwargs={"pk": self.sync.pk})
+        response = self.client.get(url, **self.header)
+        self.assertHttpStatus(response, 200)
+        (row,) = response.json()["results"]
+        self.assertEqual(
+            (row["attribute"], row["source_value"], row["nautobot_value"], row["changed_by"], row["resolution"]),
+            ("description", "new ", "set by hand ", "operator", "held"),
+        )
+        self.assertEqual(row["change_id"], str(self.conflict.change_id))
+        detail = self.client.get(self.sync.get_absolute_url(api=True), **self.header).json()
+        self.assertEqual((detail["summary"]["conflicts"], detail["summary"]["not_converging"]), (1, 1))
+
+    @override_settings(EXEMPT_VIEW_PERMISSIONS=[])
+    def test_needs_view_permission_on_the_sync(self):
+        url = reverse("plugins-api:nautobot_ssot-api:sync-conflicts", kwargs={"pk": self.sync.pk})
+        self.assertHttpStatus(self.client.get(url, **self.header), 403)

@@ -8,7 +8,7 @@ from nautobot.tenancy.models import Tenant
 
 from nautobot_ssot.filters import SyncDiffRecordFilterSet, SyncFilterSet, SyncLogEntryFilterSet
 from nautobot_ssot.models import Sync, SyncDiffRecord, SyncLogEntry
-from tests.ui.data import add_logs, fixture_job, make_sync
+from tests.ui.data import add_conflict, add_logs, fixture_job, make_sync
 
 
 class SyncFilterSetTestCase(FilterTestCases.FilterTestCase):
@@ -82,3 +82,11 @@ class SyncDiffRecordFilterSetTestCase(TestCase):
         self.assertEqual(SyncDiffRecordFilterSet({"model_name": ["tenant"]}, records).qs.count(), 3)
         self.assertEqual(SyncDiffRecordFilterSet({"q": "object-5"}, records).qs.count(), 1)
         self.assertEqual(SyncDiffRecordFilterSet({"sync": [self.sync.pk]}).qs.count(), 6)
+
+    def test_conflict_and_not_converging_filters(self):
+        conflict = add_conflict(self.sync)
+        records = SyncDiffRecord.objects.filter(sync=self.sync)
+        for name in ("conflicts", "not_converging"):
+            with self.subTest(name):
+                self.assertEqual(list(SyncDiffRecordFilterSet({name: True}, records).qs), [conflict.record])
+                self.assertEqual(SyncDiffRecordFilterSet({name: False}, records).qs.count(), 5)

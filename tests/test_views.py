@@ -11,7 +11,7 @@ from nautobot.extras.models import Job
 from nautobot.tenancy.models import Tenant
 
 from nautobot_ssot.models import Sync, SyncLogEntry
-from tests.ui.data import XSS, add_logs, add_records, fixture_job, make_job_result, make_sync
+from tests.ui.data import XSS, add_conflict, add_logs, add_records, fixture_job, make_job_result, make_sync
 
 HTMX = {"HX-Request": "true"}
 
@@ -408,3 +408,49 @@ class FourXUrlsTestCase(TestCase):
         response = self.client.get(reverse("plugins:nautobot_ssot:docs"))
         self.assertEqual(response.status_code, 302)
         self.assertTrue(response["Location"].endswith("nautobot_ssot/docs/index.html"))
+
+
+class ConflictViewsTestCase(TestCase):
+    """Conflicts and records that do not converge on the Sync page, its diff tab and the dashboard."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.sync = make_sync(records=4, job=fixture_job())
+        cls.conflict = add_conflict(cls.sync, text=XSS)
+
+    def setUp(self):
+        super().setUp()
+        self.user.is_superuser = True
+        self.user.save()
+        self.diff_url = reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": self.sync.pk})
+
+    def test_sync_page_counts_them_with_links_to_the_diff_tab(self):
+        response = self.client.get(self.sync.get_absolute_url())
+        self.assertBodyContains(response, f"{self.diff_url}?conflicts=True")
+        self.assertBodyContains(response, f"{self.diff_url}?not_converging=True")
+
+    def test_diff_tab_conflict_filter_shows_values_who_and_when(self):
+        response = self.client.get(self.diff_url, {"conflicts": "true"})
+        content = response.content.decode()
+        self.assertIn("set by hand", content)
+        self.assertIn("operator", content)
+        self.assertIn(reverse("extras:objectchange", kwargs={"pk": self.conflict.change_id}), content)
+        self.assertIn("held (object left alone)", content)
+        self.assertNotIn("<script>alert", content)
+        self.assertNotIn("object-0<", content)
+
+    def test_diff_tab_not_converging_filter_links_to_the_record_history(self):
+        response = self.client.get(self.diff_url, {"not_converging": "true"})
+        content = response.content.decode()
+        self.assertIn("object-1", content)
+        self.assertNotIn("object-3<", content)
+        self.assertIn(f"{reverse('plugins:nautobot_ssot:synclogentry_list')}?model_name=location", content)
+        self.assertIn("(history)", content)
+
+    def test_unfiltered_diff_tab_has_no_not_converging_column(self):
+        response = self.client.get(self.diff_url)
+        self.assertNotIn("(history)", response.content.decode())
+
+    def test_dashboard_shows_the_counts(self):
+        response = self.client.get(reverse("plugins:nautobot_ssot:dashboard"))
+        self.assertBodyContains(response, f"{self.diff_url}?conflicts=True")

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from nautobot.apps.api import BaseModelSerializer, ContentTypeField, NotesSerializerMixin
 from rest_framework import serializers
 
-from nautobot_ssot.models import Sync, SyncLogEntry
+from nautobot_ssot.models import Sync, SyncConflict, SyncLogEntry
 
 
 class ExtrasCompatibilityMixin(serializers.Serializer):
@@ -71,3 +71,27 @@ class SyncLogEntrySerializer(ExtrasCompatibilityMixin, NotesSerializerMixin, Bas
         model = SyncLogEntry
         fields = "__all__"
         opt_in_fields = ["computed_fields", "relationships"]
+
+
+class SyncConflictSerializer(serializers.ModelSerializer):
+    """One field (or, for a delete, object) the sync would overwrite that someone else changed in Nautobot."""
+
+    class Meta:
+        """Metadata."""
+
+        model = SyncConflict
+        fields = [
+            "id",
+            "sync",
+            "record",
+            "model_name",
+            "unique_id",
+            "action",
+            "attribute",
+            "source_value",
+            "nautobot_value",
+            "changed_by",
+            "changed_at",
+            "change_id",
+            "resolution",
+        ]

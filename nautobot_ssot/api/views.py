@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from nautobot.apps.api import BulkDestroyModelMixin, NotesViewSetMixin, ReadOnlyModelViewSet
 from nautobot.apps.utils import normalize_querydict
 from rest_framework import mixins, status
@@ -11,7 +12,7 @@ from rest_framework.response import Response
 
 from nautobot_ssot.api import serializers
 from nautobot_ssot.filters import SyncFilterSet, SyncLogEntryFilterSet
-from nautobot_ssot.models import Sync, SyncLogEntry
+from nautobot_ssot.models import Sync, SyncConflict, SyncLogEntry
 from nautobot_ssot.sync.plan import PlanError, enqueue_plan_apply
 
 
@@ -33,6 +34,14 @@ class SyncViewSet(NotesViewSetMixin, mixins.DestroyModelMixin, BulkDestroyModelM
         if self.action == "list" and "diff" not in (include if isinstance(include, list) else [include]):
             queryset = queryset.defer("diff")
         return queryset
+
+    @extend_schema(responses=serializers.SyncConflictSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="conflicts")
+    def conflicts(self, request, pk=None):
+        """The conflicts of this sync: fields it would overwrite that someone else changed in Nautobot (paged)."""
+        sync = self.get_object()
+        page = self.paginate_queryset(SyncConflict.objects.filter(sync=sync))
+        return self.get_paginated_response(serializers.SyncConflictSerializer(page, many=True).data)
 
     @action(detail=True, methods=["post"], url_path="apply-plan", permission_classes=[IsAuthenticated])
     def apply_plan(self, request, pk=None):

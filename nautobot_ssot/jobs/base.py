@@ -11,14 +11,23 @@ from django.db.models import Model
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.functional import classproperty
-from nautobot.apps.jobs import BooleanVar, DryRunVar, IntegerVar, Job, ObjectVar
+from nautobot.apps.jobs import BooleanVar, ChoiceVar, DryRunVar, IntegerVar, Job, ObjectVar
+from nautobot.extras.constants import CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL
 
-from nautobot_ssot.choices import SyncLogEntryStatusChoices, SyncModeChoices, SyncOutcomeChoices
+from nautobot_ssot.choices import (
+    ConflictPolicyChoices,
+    SyncLogEntryStatusChoices,
+    SyncModeChoices,
+    SyncOutcomeChoices,
+)
 from nautobot_ssot.contrib.cache import collection_paused
 from nautobot_ssot.models import Sync, SyncLogEntry
 from nautobot_ssot.sync.badinput import Rejections, collecting_rejections, protect_rejected
+from nautobot_ssot.sync.conflicts import ConflictSettings, detect_conflicts, last_real_run_start
+from nautobot_ssot.sync.convergence import DEFAULT_NOT_CONVERGING_RUNS, flag_not_converging
 from nautobot_ssot.sync.diffstore import store_diff
 from nautobot_ssot.sync.executor import SyncStopped, apply_diff
+from nautobot_ssot.sync.grace import GracePeriod, GraceRun
 from nautobot_ssot.sync.guards import DEFAULT_MAX_DELETE_PERCENT, DeleteGuard, check_deletes
 from nautobot_ssot.sync.liveness import Heartbeat, reap_stale_syncs
 from nautobot_ssot.sync.locking import run_lock
@@ -92,6 +101,12 @@ class DataSyncBaseJob(Job):
     - ``all_or_nothing_default``: initial value of *All or nothing* (False when unset);
     - ``max_delete_percent_default`` / ``max_delete_count_default``: the delete guard's limits
       (50 percent and no count limit when unset);
+    - ``conflict_policy_default``: what a run does with fields someone else changed in Nautobot since the job's
+      last real run (a ``ConflictPolicyChoices`` value; "source-wins" when unset), overridable on the run form;
+    - ``conflict_policy_per_model``: policies of single diffsync models (``{"device": "hold"}``), over both;
+    - ``not_converging_runs``: flag records changed in each of this many real runs in a row (3 when unset);
+    - ``delete_grace_days`` / ``delete_grace_runs``: mark objects missing from the source instead of deleting
+      them, and delete them once missing for this many days / real runs (off when both are unset);
     - ``data_source`` / ``data_target``: labels of the two systems (default: the job name);
     - ``data_source_icon`` / ``data_target_icon``: URLs of icons for the two systems.
 
@@ -143,6 +158,13 @@ class DataSyncBaseJob(Job):
         description="Apply exactly the diff of this earlier dry run (refused if the target changed since).",
     )
 
+    conflict_policy = ChoiceVar(
+        choices=(("", "the job's default"), *ConflictPolicyChoices.CHOICES),
+        required=False,
+        label="Conflict policy",
+        description="What to do with fields someone else changed in Nautobot since this job's last real run.",
+    )
+
     store_unchanged_log_entries: bool = False
     supports_rollback: bool = True
 
@@ -158,6 +180,7 @@ class DataSyncBaseJob(Job):
         self.log_collector: LogCollector | None = None
         self.diffsync_flags = DiffSyncFlags.CONTINUE_ON_FAILURE | DiffSyncFlags.LOG_UNCHANGED_RECORDS
         self.safety = SafetyOptions()
+        self.conflict_policy: str = ""
         self.rejections = Rejections()
         self.phase_result = PhaseResult()
 
@@ -255,7 +278,56 @@ class DataSyncBaseJob(Job):
             self._use_plan(self.safety.plan)
         elif protected:
             store_diff(self.sync, self.diff)
+        self.check_conflicts()
+        self.apply_delete_grace()
         self._guard_deletes()
+
+    def check_conflicts(self) -> None:
+        """Find the fields the diff would overwrite that others changed in Nautobot; apply the conflict policy.
+
+        See ``nautobot_ssot.sync.conflicts``. A run applying a plan applies it as reviewed (source wins). A real
+        run also flags the records that did not converge (``nautobot_ssot.sync.convergence``).
+        """
+        report = detect_conflicts(self.sync, self.diff, self.target_adapter, self.conflict_settings())
+        if report.conflicts:
+            self.logger.warning("%s", report.describe())
+        if not self.dryrun:
+            runs = getattr(self.Meta, "not_converging_runs", DEFAULT_NOT_CONVERGING_RUNS)
+            flagged = flag_not_converging(self.sync, self.job_model, runs)
+            if flagged:
+                self.logger.warning(
+                    "%s record(s) changed in each of the last %s real runs: not converging.", flagged, runs
+                )
+
+    def apply_delete_grace(self) -> None:
+        """In a real run of a job with a grace period for deletes, mark objects instead of deleting them.
+
+        See ``nautobot_ssot.sync.grace``; set ``Meta.delete_grace_days`` and/or ``Meta.delete_grace_runs``. Dry runs
+        and runs applying a plan delete as their diff says.
+        """
+        days, runs = getattr(self.Meta, "delete_grace_days", None), getattr(self.Meta, "delete_grace_runs", None)
+        grace = GracePeriod(job_path=self.change_context_detail, days=days, runs=runs)
+        if self.dryrun or not grace.enabled or self.safety.plan is not None:
+            return
+        self.logger.info("%s", GraceRun(grace, self.target_adapter).apply(self.diff).describe())
+
+    @property
+    def change_context_detail(self) -> str:
+        """How Nautobot's change records name this job (its class path, cut to the stored length)."""
+        return self.class_path[:CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL]
+
+    def conflict_settings(self) -> ConflictSettings:
+        """The conflict policy of this run, from the job input and the job's ``Meta``."""
+        policy = self.conflict_policy or getattr(self.Meta, "conflict_policy_default", "")
+        per_model = getattr(self.Meta, "conflict_policy_per_model", {})
+        if self.safety.plan is not None:
+            policy, per_model = ConflictPolicyChoices.POLICY_SOURCE_WINS, {}
+        return ConflictSettings(
+            policy=policy or ConflictPolicyChoices.POLICY_SOURCE_WINS,
+            per_model=per_model,
+            job_path=self.change_context_detail,
+            since=last_real_run_start(self.job_model, self.sync),
+        )
 
     def _guard_deletes(self) -> None:
         reason = check_deletes(self.safety.delete_guard, self.diff, self.target_adapter)
@@ -343,7 +415,11 @@ class DataSyncBaseJob(Job):
         """
         form = super().as_form(data=data, files=files, initial=initial, approval_view=approval_view)
         restrict_plan_choices(form)
-        defaults = {"dryrun": cls.dryrun_default, **cls.safety_defaults()}
+        defaults = {
+            "dryrun": cls.dryrun_default,
+            **cls.safety_defaults(),
+            "conflict_policy": getattr(cls.Meta, "conflict_policy_default", ""),
+        }
         for name, value in defaults.items():
             if name in form.fields and not (initial and name in initial):
                 form.fields[name].initial = value
@@ -380,6 +456,7 @@ class DataSyncBaseJob(Job):
         self.dryrun = self.dryrun_default if dryrun is None else bool(dryrun)
         self.memory_profiling = bool(memory_profiling)
         self.safety = self._read_safety(kwargs)
+        self.conflict_policy = kwargs.get("conflict_policy") or ""
         reap_stale_syncs()
         self.sync = self._create_sync()
         self.log_collector = LogCollector(

@@ -44,6 +44,11 @@ def _record_id(element: DiffElement) -> uuid.UUID | None:
     return element._ssot_record_id  # noqa: SLF001
 
 
+def stored_record_id(element: DiffElement) -> uuid.UUID | None:
+    """The id of the ``SyncDiffRecord`` stored for ``element`` by ``store_diff``, if it was stored."""
+    return getattr(element, "_ssot_record_id", None)
+
+
 def iter_records(sync: Sync, diff: Diff) -> Iterator[SyncDiffRecord]:
     """Yield unsaved SyncDiffRecord rows for every changed object of ``diff``, in diff order."""
     position = 0

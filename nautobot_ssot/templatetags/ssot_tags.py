@@ -78,7 +78,12 @@ SUMMARY_KEYS = (
     ("no-change", "unchanged", "secondary", None),
     ("failure", "failed", "warning", "status"),
     ("error", "errors", "danger", "status"),
+    ("conflicts", "conflicts", "info", "conflicts"),
+    ("not_converging", "not converging", "danger", "not_converging"),
 )
+
+DIFF_TAB_FLAGS = ("conflicts", "not_converging")
+"""Summary counts that link to the diff tab filtered by the flag of the same name."""
 
 
 @register.filter
@@ -121,6 +126,8 @@ def _summary_url(sync, key: str, kind: str | None) -> str | None:
     """Where one count links to: the diff tab for a dry run's actions, the filtered log entries otherwise."""
     if kind is None:
         return None
+    if kind in DIFF_TAB_FLAGS:
+        return f"{reverse('plugins:nautobot_ssot:sync_diff', kwargs={'pk': sync.pk})}?{urlencode({kind: 'True'})}"
     if sync.dry_run:
         if kind != "action":
             return None

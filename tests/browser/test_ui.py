@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
@@ -24,6 +26,7 @@ from nautobot.extras.models import Job
 from playwright.sync_api import Page, expect, sync_playwright
 
 from nautobot_ssot.models import Sync
+from tests.ui.data import add_conflict, make_sync
 
 CHROMIUM = os.getenv("NAUTOBOT_SSOT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,6 +48,26 @@ def shot(page: Page, name: str) -> None:
     """Save a screenshot of the current page as ``<name>.png``."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@contextmanager
+def logged_in_page(test: SSoTBrowserTestCase) -> Iterator[Page]:
+    """A page of a fresh headless Chromium, logged in as the test's user."""
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="ssot-chromium-") as profile:
+        browser = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1440, "height": 900},
+        )
+        page = browser.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        try:
+            test.log_in(page)
+            yield page
+        finally:
+            browser.close()
 
 
 @tag("browser")
@@ -85,24 +108,21 @@ class SSoTBrowserTestCase(StaticLiveServerTestCase):
         return f"{self.live_server_url}{path}"
 
     def test_run_dry_run_and_browse_the_sync(self):
-        with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="ssot-chromium-") as profile:
-            browser = playwright.chromium.launch_persistent_context(
-                profile,
-                executable_path=CHROMIUM,
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport={"width": 1440, "height": 900},
-            )
-            page = browser.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            try:
-                self.log_in(page)
-                self.run_job(page, "fx-browser-a=First tenant,fx-browser-b", dry_run=True)
-                self.browse_dry_run(page)
-                self.run_job(page, "fx-browser-a=First tenant,fx-browser-b,!fx-rejected", dry_run=False)
-                self.browse_lists(page)
-            finally:
-                browser.close()
+        with logged_in_page(self) as page:
+            self.run_job(page, "fx-browser-a=First tenant,fx-browser-b", dry_run=True)
+            self.browse_dry_run(page)
+            self.run_job(page, "fx-browser-a=First tenant,fx-browser-b,!fx-rejected", dry_run=False)
+            self.browse_lists(page)
+
+    def test_a_conflict_on_the_diff_tab(self):
+        sync = make_sync(source="Fixture", records=4, job=self.job)
+        conflict = add_conflict(sync)
+        diff_url = reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": sync.pk})
+        with logged_in_page(self) as page:
+            page.goto(self.url(f"{diff_url}?conflicts=True"))
+            expect(page.get_by_text(conflict.nautobot_value).first).to_be_visible()
+            expect(page.get_by_text(conflict.changed_by).first).to_be_visible()
+            shot(page, "sync_conflicts")
 
     def log_in(self, page: Page) -> None:
         """Log in through Nautobot's login form."""

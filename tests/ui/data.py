@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
@@ -10,8 +11,8 @@ from nautobot.extras.choices import JobResultStatusChoices
 from nautobot.extras.models import Job, JobResult
 from nautobot.tenancy.models import Tenant
 
-from nautobot_ssot.choices import SyncLogEntryActionChoices, SyncLogEntryStatusChoices
-from nautobot_ssot.models import Sync, SyncDiffRecord, SyncLogEntry
+from nautobot_ssot.choices import ConflictResolutionChoices, SyncLogEntryActionChoices, SyncLogEntryStatusChoices
+from nautobot_ssot.models import Sync, SyncConflict, SyncDiffRecord, SyncLogEntry
 
 XSS = '<script>alert("ssot")</script>"onmouseover="alert(1)'
 
@@ -93,4 +94,27 @@ def add_logs(sync: Sync, count: int, text: str = "", linked: Tenant | None = Non
             message=f"Processed {index}{text}",
         )
         for index in range(count)
+    )
+
+
+def add_conflict(sync: Sync, text: str = "") -> SyncConflict:
+    """Flag the sync's second record (an update) as not converging and give it a conflict on ``description``."""
+    record = SyncDiffRecord.objects.get(sync=sync, position=1)
+    record.not_converging = ["description"]
+    record.save()
+    sync.summary = {**sync.summary, "conflicts": 1, "not_converging": 1}
+    sync.save()
+    return SyncConflict.objects.create(
+        sync=sync,
+        record=record,
+        model_name=record.model_name,
+        unique_id=record.unique_id,
+        action=record.action,
+        attribute="description",
+        source_value=f"new {text}",
+        nautobot_value=f"set by hand {text}",
+        changed_by=f"operator{text}",
+        changed_at=timezone.now(),
+        change_id=uuid.uuid4(),
+        resolution=ConflictResolutionChoices.RESOLUTION_HELD,
     )
