@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from nautobot_ssot.sync.locking import run_lock
 from nautobot_ssot.sync.logcapture import LogCollector
 from nautobot_ssot.sync.phases import measure_phase
 from nautobot_ssot.sync.plan import PlanError, build_plan_diff, check_plan_usable, find_drift, plan_records
+from nautobot_ssot.sync.replace import with_replacements
 from nautobot_ssot.sync.transactions import PhaseResult, run_in_transaction
 
 NAUTOBOT_LABEL = "Nautobot"
@@ -153,6 +155,7 @@ class DataSyncBaseJob(Job):
         self.safety = SafetyOptions()
         self.rejections = Rejections()
         self.phase_result = PhaseResult()
+        self.replaced: Counter[str] = Counter()
 
     @classproperty
     def dryrun_default(cls) -> bool:  # noqa: N805
@@ -203,7 +206,8 @@ class DataSyncBaseJob(Job):
             self.logger.warning("Not both adapters were properly initialized prior to synchronization.")
             return
         stop = self.safety.all_or_nothing and not self.supports_rollback
-        apply_diff(self.source_adapter, self.target_adapter, self.diff, self.diffsync_flags, stop_on_failure=stop)
+        source, target = self.source_adapter, self.target_adapter
+        self.replaced = apply_diff(source, target, self.diff, self.diffsync_flags, stop_on_failure=stop).replaced
 
     def sync_data(self, memory_profiling: bool) -> None:
         """Load both adapters, calculate the diff, check it and, unless this is a plain dry run, apply it.
@@ -461,7 +465,8 @@ class DataSyncBaseJob(Job):
         counts = self.log_collector.counts
         failures = counts[SyncLogEntryStatusChoices.STATUS_FAILURE]
         errors = counts[SyncLogEntryStatusChoices.STATUS_ERROR]
-        self.sync.summary = {**(self.sync.summary or {}), "failure": failures, "error": errors}
+        summary = with_replacements(self.sync.summary or {}, self.replaced)
+        self.sync.summary = {**summary, "failure": failures, "error": errors}
         self.sync.rolled_back = self.phase_result.rolled_back
         if self.phase_result.rolled_back:
             self._end(SyncOutcomeChoices.OUTCOME_ROLLED_BACK, self.phase_result.reason)
