@@ -101,24 +101,22 @@ class DeleteIndex:
     diff: Diff
     adapter: Adapter
     consumed: set[tuple[str, str]] = field(default_factory=set)
-    _by_key: dict[tuple[str, str], PendingDelete] | None = None
+    _by_type: dict[str, dict[str, PendingDelete]] | None = None
+    _models: dict[type[Model], list[str]] = field(default_factory=dict)
 
     @property
-    def by_key(self) -> dict[tuple[str, str], PendingDelete]:
-        """Every delete of the diff, by (type, unique id)."""
-        if self._by_key is None:
-            self._by_key = {}
+    def by_type(self) -> dict[str, dict[str, PendingDelete]]:
+        """Every delete of the diff of a model with a Django ``_model``, by type and unique id."""
+        if self._by_type is None:
+            self._by_type = {}
             self._collect(self.diff, None)
-        return self._by_key
+        return self._by_type
 
     def _collect(self, diff: Diff, parent: DiffElement | None) -> None:
         for element in diff.get_children():
-            if element.action == DiffSyncActions.DELETE:
-                model_class = getattr(self.adapter, element.type, None)
-                if django_model(model_class) is not None:
-                    self._by_key[(element.type, model_class.create_unique_id(**element.keys))] = PendingDelete(
-                        element, parent
-                    )
+            if element.action == DiffSyncActions.DELETE and django_model(getattr(self.adapter, element.type, None)):
+                type_name, unique_id = self.key(element)
+                self._by_type.setdefault(type_name, {})[unique_id] = PendingDelete(element, parent)
             self._collect(element.child_diff, element)
 
     def key(self, element: DiffElement) -> tuple[str, str]:
@@ -133,20 +131,27 @@ class DeleteIndex:
         """Whether the delete of ``element`` was handled with its replacement."""
         return bool(self.consumed) and self.key(element) in self.consumed
 
-    def open_deletes(self, model: type[Model]) -> list[PendingDelete]:
-        """The deletes of Django model ``model`` (or one related by inheritance) not handled yet."""
-        return [
-            pending
-            for key, pending in self.by_key.items()
-            if key not in self.consumed and related_models(django_model(getattr(self.adapter, key[0])), model)
-        ]
+    def types_of(self, model: type[Model] | None) -> list[str]:
+        """The types of the diff's deletes that write Django model ``model`` (or one related by inheritance)."""
+        if model is None:
+            return []
+        if model not in self._models:
+            names = [name for name in self.by_type if related_models(django_model(getattr(self.adapter, name)), model)]
+            self._models[model] = names
+        return self._models[model]
 
     def may_replace(self, model_class: Any) -> bool:
         """Whether the diff deletes any object of the Django model of ``model_class``."""
-        model = django_model(model_class)
-        return model is not None and any(
-            related_models(django_model(getattr(self.adapter, name)), model) for name, _ in self.by_key
-        )
+        return bool(self.types_of(django_model(model_class)))
+
+    def open_deletes(self, model: type[Model] | None) -> list[PendingDelete]:
+        """The deletes of ``model`` not handled yet."""
+        return [
+            pending
+            for name in self.types_of(model)
+            for unique_id, pending in self.by_type[name].items()
+            if (name, unique_id) not in self.consumed
+        ]
 
     def holders(self, error: Exception, model_class: Any, values: Mapping[str, Any]) -> Holders:
         """The deletes of this diff that may hold the unique value ``error`` refused (none when it is another error).
@@ -167,20 +172,17 @@ class DeleteIndex:
 
     def _delete_holding(self, holder: Model) -> PendingDelete | None:
         """The open delete of the diff whose object is ``holder``."""
-        for name in {key[0] for key in self.by_key}:
-            model_class = getattr(self.adapter, name)
-            if not related_models(django_model(model_class), type(holder)):
-                continue
-            unique_id = unique_id_of(self.adapter, model_class, holder.pk)
-            key = (name, unique_id)
-            if unique_id is not None and key in self.by_key and key not in self.consumed:
-                return self.by_key[key]
+        for name in self.types_of(type(holder)):
+            unique_id = unique_id_of(self.adapter, getattr(self.adapter, name), holder.pk)
+            pending = self.by_type[name].get(unique_id) if unique_id is not None else None
+            if pending is not None and (name, unique_id) not in self.consumed:
+                return pending
         return None
 
     def _guesses(self, model: type[Model] | None, values: Mapping[str, Any]) -> list[PendingDelete]:
         """The open deletes of ``model`` sharing the most values with ``values`` (at least one)."""
         scored = []
-        for pending in self.open_deletes(model) if model is not None else []:
+        for pending in self.open_deletes(model):
             model_class = getattr(self.adapter, pending.element.type)
             target = self.adapter.get_or_none(model_class, pending.element.keys)
             shared = shared_values(values, record_values(target)) if target is not None else 0

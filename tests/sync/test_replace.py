@@ -16,10 +16,12 @@ Each on the standard and the bulk path, per object, all or nothing, as a validat
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from nautobot.apps.testing import TransactionTestCase, run_job_for_testing
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from nautobot.apps.testing import TestCase, TransactionTestCase, run_job_for_testing
 from nautobot.dcim.models import Device, DeviceType, Interface, Location, LocationType, Manufacturer
 from nautobot.extras.choices import JobResultStatusChoices
 from nautobot.extras.models import JobResult, Role, Status
@@ -28,6 +30,7 @@ from nautobot.tenancy.models import Tenant
 
 from nautobot_ssot.choices import SyncLogEntryActionChoices, SyncLogEntryStatusChoices, SyncOutcomeChoices
 from nautobot_ssot.models import Sync, SyncLogEntry
+from nautobot_ssot.sync.replace import holder_of, is_unnamed_uniqueness_error, unique_errors, with_replacements
 from tests.fixtures.jobs import fixture_module, job_model_for
 
 LONG = "x" * 300
@@ -237,3 +240,33 @@ class BulkReplacementTestCase(ReplacementTestCase):
     """The same cases on contrib's bulk path (the models it cannot write in bulk fall back per object)."""
 
     bulk = True
+
+
+class HolderTestCase(TestCase):
+    """How a refused write names (or does not name) the object holding its unique value."""
+
+    def test_a_uniqueness_error_names_the_holder(self):
+        holder = Tenant.objects.create(name="rp-taken")
+        with self.assertRaises(ValidationError) as caught:
+            Tenant(name="rp-taken").full_clean()
+        (error,) = unique_errors(caught.exception)
+        self.assertEqual(holder_of(error), holder)
+
+    def test_other_validation_errors_name_no_holder_and_are_not_guessed_at(self):
+        with self.assertRaises(ValidationError) as caught:
+            Tenant(name="x" * 300).full_clean()
+        self.assertEqual(unique_errors(caught.exception), [])
+        self.assertFalse(is_unnamed_uniqueness_error(caught.exception))
+        self.assertFalse(is_unnamed_uniqueness_error(ValueError("no such status")))
+
+    def test_a_models_own_non_field_check_is_guessed_at(self):
+        self.assertTrue(is_unnamed_uniqueness_error(ValidationError("A interface by this name already exists")))
+        self.assertTrue(is_unnamed_uniqueness_error(ValidationError({NON_FIELD_ERRORS: ["taken"]})))
+
+    def test_the_summary_counts_each_pair_once(self):
+        summary = {"create": 5, "update": 2, "delete": 6, "no-change": 3}
+        self.assertEqual(
+            with_replacements(summary, Counter({"create": 3, "update": 2})),
+            {"create": 2, "update": 0, "delete": 1, "no-change": 3, "replace": 5},
+        )
+        self.assertEqual(with_replacements(summary, Counter()), summary)
