@@ -208,6 +208,11 @@ class DataSyncBaseJob(Job):
         stop = self.safety.all_or_nothing and not self.supports_rollback
         source, target = self.source_adapter, self.target_adapter
         self.replaced = apply_diff(source, target, self.diff, self.diffsync_flags, stop_on_failure=stop).replaced
+        if self.replaced:
+            self.logger.info(
+                "Replaced %s object(s) that held the unique value of a new or changed record (log entries: replace).",
+                sum(self.replaced.values()),
+            )
 
     def sync_data(self, memory_profiling: bool) -> None:
         """Load both adapters, calculate the diff, check it and, unless this is a plain dry run, apply it.

@@ -178,6 +178,7 @@ class ReplacementTestCase(TransactionTestCase):
         self.assertEqual(state(), AFTER)
         self.assert_replaced(sync)
         self.assertEqual(sync.outcome, SyncOutcomeChoices.OUTCOME_COMPLETED)
+        self.assertTrue(result.job_log_entries.filter(message__startswith="Replaced 5 object(s)").exists())
 
     def test_all_or_nothing_commits_the_replacements(self):
         result, sync = self.run_job(all_or_nothing=True)
