@@ -14,7 +14,7 @@ module, when a create or update fails, which object of the diff's deletes stands
   for another reason).
 
 The syncer then deletes the holder and writes again, both in one savepoint: the pair is applied whole or not at
-all. Only models of ``nautobot_ssot.contrib`` (with a Django ``_model``) are matched.
+all. Only models of ``nautobot_ssot.contrib`` (with a Django ``_model``) written by a ``NautobotAdapter`` are matched.
 """
 
 from __future__ import annotations
@@ -141,7 +141,13 @@ class DeleteIndex:
         return self._models[model]
 
     def may_replace(self, model_class: Any) -> bool:
-        """Whether the diff deletes any object of the Django model of ``model_class``."""
+        """Whether the diff deletes any object of the Django model of ``model_class`` from Nautobot's database.
+
+        Only a target adapter that loads from Nautobot's database (``get_load_queryset``: contrib's
+        ``NautobotAdapter``) takes part: its writes are rolled back with a savepoint, those of a remote system are not.
+        """
+        if not callable(getattr(self.adapter, "get_load_queryset", None)):
+            return False
         return bool(self.types_of(django_model(model_class)))
 
     def open_deletes(self, model: type[Model] | None) -> list[PendingDelete]:
