@@ -11,6 +11,7 @@ class SyncLogEntryActionChoices(ChoiceSet):
     ACTION_DELETE = "delete"
     ACTION_NO_CHANGE = "no-change"
     ACTION_REJECT = "reject"
+    ACTION_REPLACE = "replace"
 
     CHOICES = (
         (ACTION_CREATE, "create"),
@@ -18,6 +19,7 @@ class SyncLogEntryActionChoices(ChoiceSet):
         (ACTION_DELETE, "delete"),
         (ACTION_NO_CHANGE, "no change"),
         (ACTION_REJECT, "rejected source record"),
+        (ACTION_REPLACE, "replace (delete and create or update in one step)"),
     )
 
 

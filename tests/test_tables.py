@@ -44,6 +44,15 @@ class SummaryCountsTestCase(TestCase):
         counts = {count.key: count for count in summary_counts(sync)}
         self.assertIn("/diff/?action=create", counts["create"].url)
 
+    def test_replacements_show_only_when_there_are_some_and_link_to_their_log_entries(self):
+        sync = make_sync(records=2, logs=0, dry_run=True)
+        self.assertNotIn("replace", {count.key for count in summary_counts(sync)})
+        sync.summary = {**sync.summary, "replace": 2}
+        counts = {count.key: count for count in summary_counts(sync)}
+        self.assertEqual((counts["replace"].value, counts["replace"].label), (2, "replaced"))
+        self.assertIn(f"sync={sync.pk}", counts["replace"].url)
+        self.assertIn("action=replace", counts["replace"].url)
+
 
 class DiffRenderingTestCase(TestCase):
     def test_update_shows_before_and_after(self):

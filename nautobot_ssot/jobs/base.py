@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,7 @@ from nautobot_ssot.sync.plan import (
     plan_records,
     restrict_plan_choices,
 )
+from nautobot_ssot.sync.replace import with_replacements
 from nautobot_ssot.sync.transactions import PhaseResult, run_in_transaction
 
 NAUTOBOT_LABEL = "Nautobot"
@@ -183,6 +185,7 @@ class DataSyncBaseJob(Job):
         self.conflict_policy: str = ""
         self.rejections = Rejections()
         self.phase_result = PhaseResult()
+        self.replaced: Counter[str] = Counter()
 
     @classproperty
     def dryrun_default(cls) -> bool:  # noqa: N805
@@ -233,7 +236,13 @@ class DataSyncBaseJob(Job):
             self.logger.warning("Not both adapters were properly initialized prior to synchronization.")
             return
         stop = self.safety.all_or_nothing and not self.supports_rollback
-        apply_diff(self.source_adapter, self.target_adapter, self.diff, self.diffsync_flags, stop_on_failure=stop)
+        source, target = self.source_adapter, self.target_adapter
+        self.replaced = apply_diff(source, target, self.diff, self.diffsync_flags, stop_on_failure=stop).replaced
+        if self.replaced:
+            self.logger.info(
+                "Replaced %s object(s) that held the unique value of a new or changed record (log entries: replace).",
+                sum(self.replaced.values()),
+            )
 
     def sync_data(self, memory_profiling: bool) -> None:
         """Load both adapters, calculate the diff, check it and, unless this is a plain dry run, apply it.
@@ -549,7 +558,8 @@ class DataSyncBaseJob(Job):
         counts = self.log_collector.counts
         failures = counts[SyncLogEntryStatusChoices.STATUS_FAILURE]
         errors = counts[SyncLogEntryStatusChoices.STATUS_ERROR]
-        self.sync.summary = {**(self.sync.summary or {}), "failure": failures, "error": errors}
+        summary = with_replacements(self.sync.summary or {}, self.replaced)
+        self.sync.summary = {**summary, "failure": failures, "error": errors}
         self.sync.rolled_back = self.phase_result.rolled_back
         if self.phase_result.rolled_back:
             self._end(SyncOutcomeChoices.OUTCOME_ROLLED_BACK, self.phase_result.reason)

@@ -12,7 +12,12 @@ error; the rest goes on. Objects whose writes are deferred to the end of the syn
 nothing here, and get no savepoint outside a transaction; a target adapter with an ``applying()`` method
 (``NautobotAdapter``) has the whole walk run inside it, and the callable it yields (if any) is called between two
 objects (contrib commits a full batch of writes there). Objects under a parent that could not be created are
-reported as failed too. Loss of the database connection ends the sync. The log events have diffsync's shape, so
+reported as failed too. Loss of the database connection ends the sync.
+
+A create or update refused because an object the same diff deletes still holds its unique value (an IP address
+whose mask changed, an interface renamed) is applied together with that delete, in one savepoint: the old object
+is deleted and the write tried again; either both are kept (logged once, as ``replace``) or neither (both reported
+as failed). See ``nautobot_ssot.sync.replace``. The log events have diffsync's shape, so
 the run's LogCollector records them. Unchanged objects are logged as diffsync logs them (with
 ``LOG_UNCHANGED_RECORDS``) and counted, without a savepoint or a call into the model, so that a sync with few
 changes costs little more than its diff.
@@ -20,16 +25,26 @@ changes costs little more than its diff.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 
 from diffsync import Adapter, DiffSyncModel
 from diffsync.diff import Diff, DiffElement
 from diffsync.enum import DiffSyncActions, DiffSyncFlags, DiffSyncModelFlags, DiffSyncStatus
-from diffsync.exceptions import ObjectCrudException
+from diffsync.exceptions import ObjectCrudException, ObjectNotCreated, ObjectNotDeleted, ObjectNotUpdated
 from diffsync.helpers import DiffSyncSyncer
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Model
+
+from nautobot_ssot.sync.replace import (
+    REPLACE,
+    DeleteIndex,
+    PendingDelete,
+    ReplacementNeeded,
+    record_values,
+    written_one_at_a_time,
+)
 
 CONNECTION_ERRORS = (InterfaceError, OperationalError)
 """Errors that mean the database is gone for every object, not just one: they end the sync."""
@@ -104,6 +119,8 @@ class SafeSyncer(DiffSyncSyncer):
         self.stop_on_failure = stop_on_failure
         self.failed = 0
         self.between_objects: Callable[[], None] | None = None
+        self.deletes = DeleteIndex(diff, dst_diffsync)
+        self.replaced: Counter[str] = Counter()
 
     def perform_sync(self) -> bool:
         """Apply creates and updates, then deletes; call the target's ``sync_complete`` if anything changed."""
@@ -138,6 +155,8 @@ class SafeSyncer(DiffSyncSyncer):
     def _delete(self, elements: list[DiffElement], parent: DiffElement | None) -> bool:
         changed = False
         for element in reversed(elements):
+            if self.deletes.is_consumed(element):
+                continue
             if element.action != DiffSyncActions.DELETE or not self._skips_children(element):
                 changed |= self._delete(ordered_children(element.child_diff, self.dst_diffsync), element)
             if element.action == DiffSyncActions.DELETE:
@@ -174,7 +193,10 @@ class SafeSyncer(DiffSyncSyncer):
         if dst_model is not None:
             dst_model.set_status(DiffSyncStatus.UNKNOWN)
         attrs = element.get_attrs_diffs().get("+", {})
-        changed, result = self._guarded(src_model, dst_model, element.keys, attrs)
+        try:
+            changed, result = self._guarded(src_model, dst_model, element.keys, attrs)
+        except ReplacementNeeded as needed:
+            changed, result = self._replace(element, dst_model, attrs, needed)
         if result is None and element.action is not None:
             self._failed_once()
         elif result is not None:
@@ -192,12 +214,131 @@ class SafeSyncer(DiffSyncSyncer):
                 if result is None and self.action is not None and guarded:
                     transaction.set_rollback(True)
                 return changed, result
-        except (ObjectCrudException, *CONNECTION_ERRORS, SyncStopped):
+        except (ObjectCrudException, *CONNECTION_ERRORS, SyncStopped, ReplacementNeeded):
             raise
         except Exception as error:  # noqa: BLE001  (one object's error must not end the sync)
-            name = f"{self.model_class.get_type()} {self.model_class.create_unique_id(**ids)}"
-            self.log_sync_status(self.action, DiffSyncStatus.ERROR, f"{name}: {type(error).__name__}: {error}")
+            message = f"{self._name(ids)}: {type(error).__name__}: {error}"
+            self.log_sync_status(self.action, DiffSyncStatus.ERROR, message)
             return True, None
+
+    def _name(self, ids: dict) -> str:
+        """``type unique-id`` of the bound model class with these identifiers."""
+        return f"{self.model_class.get_type()} {self.model_class.create_unique_id(**ids)}"
+
+    def sync_model(  # noqa: D417  (diffsync's arguments)
+        self, *, src_model: DiffSyncModel | None, dst_model: DiffSyncModel | None, ids: dict, attrs: dict
+    ) -> tuple[bool, DiffSyncModel | None]:
+        """Write as diffsync's ``sync_model`` does, except a create or update that may replace a deleted object.
+
+        Such a write is tried on its own; when it is refused because an object of the diff's deletes holds its
+        unique value, ``ReplacementNeeded`` is raised (``_apply`` then applies the pair), otherwise it is logged as
+        diffsync logs it.
+        """
+        if not self._may_replace(dst_model):
+            return super().sync_model(src_model=src_model, dst_model=dst_model, ids=ids, attrs=attrs)
+        try:
+            written = self._write(dst_model, ids, attrs)
+        except (ObjectNotCreated, ObjectNotUpdated) as error:
+            values = record_values(src_model) if src_model is not None else {**ids, **attrs}
+            holders = self.deletes.holders(error, self.model_class, values)
+            if holders.candidates:
+                raise ReplacementNeeded(error, holders) from error
+            return self._write_failed(error)
+        return self._written(written)
+
+    def _may_replace(self, dst_model: DiffSyncModel | None) -> bool:
+        creating = self.action == DiffSyncActions.CREATE and dst_model is None
+        updating = self.action == DiffSyncActions.UPDATE and dst_model is not None
+        return (creating or updating) and self.deletes.may_replace(self.model_class)
+
+    def _write(self, dst_model: DiffSyncModel | None, ids: dict, attrs: dict) -> DiffSyncModel | None:
+        """Create or update the object (raises diffsync's ``ObjectNot*`` errors)."""
+        if self.action == DiffSyncActions.CREATE:
+            return self.model_class.create(adapter=self.dst_diffsync, ids=ids, attrs=attrs)
+        return dst_model.update(attrs=attrs)
+
+    def _written(self, written: DiffSyncModel | None) -> tuple[bool, DiffSyncModel | None]:
+        """Log a write that returned, as diffsync does."""
+        if written is None:
+            message = f"{self.model_class.get_type()} {self.action} did not return the model object."
+            self.log_sync_status(self.action, DiffSyncStatus.FAILURE, message)
+        else:
+            self.log_sync_status(self.action, *written.get_status())
+        return True, written
+
+    def _write_failed(self, error: ObjectCrudException, message: str = "") -> tuple[bool, None]:
+        """Log a refused write, as diffsync does (raise it when the run does not continue on failure)."""
+        self.log_sync_status(self.action, DiffSyncStatus.ERROR, message or str(error))
+        if self.flags & DiffSyncFlags.CONTINUE_ON_FAILURE:
+            return True, None
+        raise error
+
+    def _replace(
+        self, element: DiffElement, dst_model: DiffSyncModel | None, attrs: dict, needed: ReplacementNeeded
+    ) -> tuple[bool, DiffSyncModel | None]:
+        """Apply ``element`` together with the delete of the object holding its unique value (see ``replace``)."""
+        holders = [getattr(self.dst_diffsync, pending.element.type) for pending in needed.holders.candidates]
+        with written_one_at_a_time(self.dst_diffsync, self.model_class, *holders):
+            for pending in needed.holders.candidates:
+                outcome = self._try_pair(element, dst_model, attrs, pending, needed)
+                if outcome is not None:
+                    return outcome
+        return self._write_failed(needed.error)
+
+    def _try_pair(  # noqa: PLR0913, PLR0917  (the pair and what the first attempt said)
+        self,
+        element: DiffElement,
+        dst_model: DiffSyncModel | None,
+        attrs: dict,
+        pending: PendingDelete,
+        needed: ReplacementNeeded,
+    ) -> tuple[bool, DiffSyncModel | None] | None:
+        """Delete ``pending``'s object and write ``element`` in one savepoint; None when it was not in the way."""
+        old = self.dst_diffsync.get_or_none(getattr(self.dst_diffsync, pending.element.type), pending.element.keys)
+        if old is None:
+            return None
+        try:
+            with transaction.atomic():
+                old.delete()
+                written = self._write(dst_model, element.keys, attrs)
+        except (*CONNECTION_ERRORS, SyncStopped):
+            raise
+        except Exception as error:  # noqa: BLE001  (the pair fails alone)
+            if not needed.holders.certain and (isinstance(error, ObjectNotDeleted) or str(error) == str(needed.error)):
+                return None
+            return self._pair_failed(element, pending, error)
+        return self._paired(element, pending, old, written)
+
+    def _paired(
+        self, element: DiffElement, pending: PendingDelete, old: DiffSyncModel, written: DiffSyncModel | None
+    ) -> tuple[bool, DiffSyncModel | None]:
+        """Log a replacement once, as ``replace``; keep the target adapter in step with the deleted object."""
+        self.deletes.consumed.add(self.deletes.key(pending.element))
+        self.replaced[self.action] += 1
+        self._track(pending.element, old, pending.parent)
+        self.incr_elements_processed()
+        old_name, new_name = self.deletes.name(pending.element), self._name(element.keys)
+        verb = "created" if self.action == DiffSyncActions.CREATE else "updated"
+        self.logger = self.logger.bind(action=REPLACE)
+        message = f"Replaced {old_name} with {new_name}: the old object held the same unique value, so it was deleted"
+        self.log_sync_status(REPLACE, DiffSyncStatus.SUCCESS, f"{message} and the new one {verb} in one step")
+        return True, written
+
+    def _pair_failed(self, element: DiffElement, pending: PendingDelete, error: Exception) -> tuple[bool, None]:
+        """Report both objects of a replacement that failed: the new one's error, and the old one, kept."""
+        self.deletes.consumed.add(self.deletes.key(pending.element))
+        old_name, new_name = self.deletes.name(pending.element), self._name(element.keys)
+        detail = str(error) if isinstance(error, ObjectCrudException) else f"{type(error).__name__}: {error}"
+        outcome = self._write_failed(error, f"{detail} (replacing {old_name}: neither change was applied)")
+        self._bind(pending.element)
+        message = f"Not deleted: {new_name} was to replace it and failed, so it is kept"
+        self.log_sync_status(DiffSyncActions.DELETE, DiffSyncStatus.FAILURE, message)
+        self.incr_elements_processed()
+        try:
+            self._failed_once()
+        finally:
+            self._bind(element)
+        return outcome
 
     @contextmanager
     def _savepoint(self) -> Iterator[bool]:

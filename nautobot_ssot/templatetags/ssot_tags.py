@@ -29,6 +29,7 @@ ACTION_COLORS = {
     DiffActionChoices.ACTION_UPDATE: "warning",
     DiffActionChoices.ACTION_DELETE: "danger",
     SyncLogEntryActionChoices.ACTION_NO_CHANGE: "secondary",
+    SyncLogEntryActionChoices.ACTION_REPLACE: "info",
 }
 STATUS_COLORS = {
     SyncLogEntryStatusChoices.STATUS_SUCCESS: "success",
@@ -75,6 +76,7 @@ SUMMARY_KEYS = (
     ("create", "created", "success", "action"),
     ("update", "updated", "warning", "action"),
     ("delete", "deleted", "danger", "action"),
+    ("replace", "replaced", "info", "action"),
     ("no-change", "unchanged", "secondary", None),
     ("failure", "failed", "warning", "status"),
     ("error", "errors", "danger", "status"),
@@ -128,7 +130,7 @@ def _summary_url(sync, key: str, kind: str | None) -> str | None:
         return None
     if kind in DIFF_TAB_FLAGS:
         return f"{reverse('plugins:nautobot_ssot:sync_diff', kwargs={'pk': sync.pk})}?{urlencode({kind: 'True'})}"
-    if sync.dry_run:
+    if sync.dry_run and key != SyncLogEntryActionChoices.ACTION_REPLACE:
         if kind != "action":
             return None
         base = reverse("plugins:nautobot_ssot:sync_diff", kwargs={"pk": sync.pk})
@@ -142,6 +144,8 @@ def summary_counts(sync, links: bool = True) -> list[SummaryCount]:
     counts = []
     for key, label, color, kind in SUMMARY_KEYS:
         value = sync.summary_count(key)
+        if key == SyncLogEntryActionChoices.ACTION_REPLACE and not value:
+            continue
         url = _summary_url(sync, key, kind) if links and value else None
         counts.append(SummaryCount(key, label, color if value else "secondary", value, url))
     return counts

@@ -70,9 +70,12 @@ class BulkWriter:
     _decisions: dict[type, bool] = field(default_factory=dict)
     _index: PendingIndex = field(default_factory=PendingIndex)
     _shared: dict[tuple[type[Model], Any], Model] = field(default_factory=dict)
+    _paused: bool = False
 
     def accepts(self, model_class: type[NautobotModel]) -> bool:
         """Whether ``model_class`` is written on the bulk path (says once why not, when it falls back)."""
+        if self._paused:
+            return False
         if model_class not in self._decisions:
             wanted = self.enabled if model_class._bulk is None else model_class._bulk
             reason = plan_fallback_reason(model_class.field_plan()) if wanted else None
@@ -168,6 +171,21 @@ class BulkWriter:
         """
         with self.memo.active(), collection_paused():
             yield
+
+    @contextmanager
+    def one_at_a_time(self, models: list[type[Model]]) -> Iterator[None]:
+        """Write what is queued, then write object by object (the standard path) inside this block.
+
+        The unique values of ``models`` are read again when next needed, as the block changed them directly.
+        """
+        self.flush()
+        self._paused = True
+        try:
+            yield
+        finally:
+            self._paused = False
+            for model in models:
+                self.validator.indexes.pop(model, None)
 
     def flush(self) -> None:
         """Write everything queued: creates, then updates, then deletes (children first)."""
