@@ -123,8 +123,12 @@ class NautobotAdapter(Adapter):
         """Return the writer of ``model_class`` (chosen once per class; see ``nautobot_ssot.contrib.writers``).
 
         The bulk writer when the class is written on the bulk path, else the deferred writer unless the class or
-        the adapter opts out of deferred change records, else the standard writer.
+        the adapter opts out of deferred change records, else the standard writer. While the bulk writer writes
+        object by object (a replacement pair, see ``nautobot_ssot.sync.replace``), every class gets the standard
+        writer, whose change records are rolled back with the pair's savepoint.
         """
+        if self.bulk_writer.paused:
+            return StandardWriter(self, self.orm_cache, self.skip_auto_component_creation)
         if model_class not in self._writers:
             self._writers[model_class] = self._choose_writer(model_class)
         return self._writers[model_class]

@@ -278,14 +278,15 @@ def shared_values(one: Mapping[str, Any], other: Mapping[str, Any]) -> int:
 
 @contextmanager
 def written_one_at_a_time(adapter: Any, *model_classes: Any) -> Iterator[None]:
-    """Write ``model_classes`` object by object inside this block, also when the adapter writes them in bulk.
+    """Write ``model_classes`` object by object, through the standard writer, inside this block.
 
     The bulk path (``adapter.bulk_writer``) checks and queues objects and writes them when the sync completes,
-    so it cannot delete one object and write its replacement in one savepoint. It first writes what it queued
-    (the replacement may refer to it), then lets the block write through the standard path.
+    and the deferred path writes change records per batch, so neither can undo one object's delete with its
+    replacement's savepoint. The queue is written first (the replacement may refer to it), then the block
+    writes through the standard path, whose change records roll back with the pair.
     """
     writer = getattr(adapter, "bulk_writer", None)
-    if writer is None or not any(writer.accepts(model_class) for model_class in model_classes):
+    if writer is None:
         yield
         return
     with writer.one_at_a_time([django_model(model_class) for model_class in model_classes]):

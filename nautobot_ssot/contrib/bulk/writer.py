@@ -72,6 +72,11 @@ class BulkWriter:
     _shared: dict[tuple[type[Model], Any], Model] = field(default_factory=dict)
     _paused: bool = False
 
+    @property
+    def paused(self) -> bool:
+        """Whether a ``one_at_a_time()`` block is open: every object is written by itself meanwhile."""
+        return self._paused
+
     def accepts(self, model_class: type[NautobotModel]) -> bool:
         """Whether ``model_class`` is written on the bulk path (says once why not, when it falls back)."""
         if self._paused:
