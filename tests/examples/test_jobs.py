@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.test import override_settings
 from nautobot.apps.testing import TransactionTestCase, run_job_for_testing
 from nautobot.dcim.models import Device, Interface, Location
@@ -13,7 +15,9 @@ from nautobot.extras.management import populate_role_choices
 from nautobot.extras.models import (
     Contact,
     ContactAssociation,
+    CustomField,
     ExternalIntegration,
+    JobLogEntry,
     Role,
     Secret,
     SecretsGroup,
@@ -27,6 +31,7 @@ from nautobot.tenancy.models import Tenant, TenantGroup
 from nautobot_ssot.choices import SyncLogEntryStatusChoices, SyncOutcomeChoices
 from nautobot_ssot.jobs import _example_jobs
 from nautobot_ssot.jobs.examples import ExampleDataSource, ExampleDataTarget
+from nautobot_ssot.jobs.examples.models import SUPPORT_TIER_KEY
 from nautobot_ssot.models import Sync
 from tests.examples.servers import ROOT, TOKEN, FailingServer, RemoteNautobot
 from tests.fixtures.jobs import job_model_for
@@ -52,6 +57,19 @@ def make_integration(url: str, timeout: int = 10, name: str = "remote") -> Exter
         secret_type=SecretsGroupSecretTypeChoices.TYPE_TOKEN,
     )
     return ExternalIntegration.objects.create(name=name, remote_url=url, secrets_group=group, timeout=timeout)
+
+
+OWN_RECORDS = {"extras.joblogentry"}
+"""Tables a run writes its own records to, besides the nautobot_ssot app's (its job result is counted apart)."""
+
+
+def row_counts() -> dict[str, int]:
+    """The number of rows of every table of this Nautobot but the run's own records, by model label."""
+    return {
+        model._meta.label_lower: model._base_manager.count()
+        for model in apps.get_models()
+        if model._meta.app_label != "nautobot_ssot" and model._meta.label_lower not in OWN_RECORDS
+    }
 
 
 class ExampleJobTestCase(TransactionTestCase):
@@ -130,9 +148,19 @@ class ExampleDataSourceTestCase(ExampleJobTestCase):
         self.assertFalse(VLAN.objects.filter(vid=300).exists())
 
     def test_dry_run_writes_nothing(self):
+        """A dry run adds nothing to any table but its own records: no custom field, no provisioning job result."""
+        get_user_model().objects.get_or_create(username="test-user")  # the user run_job_for_testing runs jobs as
+        before = row_counts()
         sync = self.run_job(ExampleDataSource, dryrun=True)
         self.assertEqual(sync.summary["create"], SEEDED + self.defaults)
-        self.assertFalse(Device.objects.exists())
+        after = row_counts()
+        self.assertEqual(after.pop("extras.jobresult"), before.pop("extras.jobresult") + 1)
+        self.assertEqual({label: count for label, count in after.items() if count != before[label]}, {})
+        self.assertFalse(CustomField.objects.filter(key=SUPPORT_TIER_KEY).exists())
+        messages = JobLogEntry.objects.filter(job_result=sync.job_result).values_list("message", flat=True)
+        self.assertIn(
+            f"A real run would create the custom field '{SUPPORT_TIER_KEY}' on devices; this dry run did not.", messages
+        )
 
     def test_scope_loads_and_compares_only_the_devices_in_it(self):
         self.assertSummary(self.run_job(ExampleDataSource, tenant="Globex"), create=SEEDED + self.defaults - 3 - 5 - 3)
