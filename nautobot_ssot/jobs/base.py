@@ -14,6 +14,7 @@ from django.utils.functional import classproperty
 from nautobot.apps.jobs import BooleanVar, DryRunVar, IntegerVar, Job, ObjectVar
 
 from nautobot_ssot.choices import SyncLogEntryStatusChoices, SyncModeChoices, SyncOutcomeChoices
+from nautobot_ssot.contrib.adapter import NautobotAdapter
 from nautobot_ssot.contrib.cache import collection_paused
 from nautobot_ssot.models import Sync, SyncLogEntry
 from nautobot_ssot.sync.badinput import Rejections, collecting_rejections, protect_rejected
@@ -296,6 +297,12 @@ class DataSyncBaseJob(Job):
         """
         return None
 
+    def _written_object(self, model_name: str, unique_id: str) -> Model | None:
+        """The object a contrib target adapter created or updated for this record, so no job needs a lookup."""
+        if isinstance(self.target_adapter, NautobotAdapter):
+            return self.target_adapter.take_written(model_name, unique_id)
+        return None
+
     @classmethod
     def data_mappings(cls) -> Iterable[DataMapping]:
         """List the data mappings involved in this sync job."""
@@ -372,7 +379,7 @@ class DataSyncBaseJob(Job):
         reap_stale_syncs()
         self.sync = self._create_sync()
         self.log_collector = LogCollector(
-            self.sync, self.lookup_object, keep_unchanged=self.store_unchanged_log_entries
+            self.sync, self.lookup_object, keep_unchanged=self.store_unchanged_log_entries, written=self._written_object
         )
         with run_lock(self.class_path) as acquired:
             if acquired:

@@ -7,6 +7,7 @@ import re
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.test import override_settings
 from nautobot.apps.testing import TransactionTestCase, run_job_for_testing
 from nautobot.dcim.models import Device, Interface, Location
@@ -123,8 +124,10 @@ class ExampleDataSourceTestCase(ExampleJobTestCase):
     """Example Data Source: remote Nautobot to this Nautobot."""
 
     def test_creates_then_no_changes_then_update_then_delete(self):
-        self.assertSummary(self.run_job(ExampleDataSource), create=SEEDED + self.defaults)
+        created = self.run_job(ExampleDataSource)
+        self.assertSummary(created, create=SEEDED + self.defaults)
         device = Device.objects.get(name="ber-rtr-01")
+        self.assertLinked(created, Device, device)
         self.assertEqual((device.location.name, device.location.parent.name), ("Berlin DC1", "Germany"))
         self.assertEqual((device.device_type.manufacturer.name, device.platform.name), ("Cisco", "Cisco IOS XE"))
         self.assertEqual((device.tenant.tenant_group.parent.name, device.cf["support_tier"]), ("Customers", "gold"))
@@ -139,13 +142,22 @@ class ExampleDataSourceTestCase(ExampleJobTestCase):
         remote_device = self.remote.one("dcim/devices", name="ber-rtr-01")
         self.addCleanup(self.remote.api, "PATCH", f"dcim/devices/{remote_device['id']}/", json={"serial": "FXS2101A1"})
         self.remote.api("PATCH", f"dcim/devices/{remote_device['id']}/", json={"serial": "CHANGED-1"})
-        self.assertSummary(self.run_job(ExampleDataSource), update=1)
+        updated = self.run_job(ExampleDataSource)
+        self.assertSummary(updated, update=1)
+        self.assertLinked(updated, Device, device)
         self.assertEqual(Device.objects.get(name="ber-rtr-01").serial, "CHANGED-1")
 
         self.addCleanup(self.remote.seed)
         self.remote.api("DELETE", f"ipam/vlans/{self.remote.one('ipam/vlans', vid=300)['id']}/")
         self.assertSummary(self.run_job(ExampleDataSource), delete=1)
         self.assertFalse(VLAN.objects.filter(vid=300).exists())
+
+    def assertLinked(self, sync: Sync, model, obj) -> None:  # noqa: N802
+        """Every log entry of ``sync`` links to the object it wrote (no ``lookup_object``), ``obj`` among them."""
+        unlinked = sync.logs.filter(synced_object_id__isnull=True).values_list("object_repr", flat=True)
+        self.assertEqual(list(unlinked), [])
+        entry = sync.logs.get(synced_object_type=ContentType.objects.get_for_model(model), synced_object_id=obj.pk)
+        self.assertEqual((entry.synced_object, entry.object_repr), (obj, str(obj)))
 
     def test_dry_run_writes_nothing(self):
         """A dry run adds nothing to any table but its own records: no custom field, no provisioning job result."""

@@ -161,10 +161,6 @@ class ExampleDataSource(RemoteNautobotJobMixin, DataSource):
         """Load this Nautobot."""
         self.target_adapter = self.local_adapter()
 
-    def lookup_object(self, model_name: str, unique_id: str) -> Optional[Model]:
-        """The object of this Nautobot a log entry is about."""
-        return self.local_object(self.target_adapter, model_name, unique_id)
-
     @classmethod
     def data_mappings(cls) -> Iterable[DataMapping]:
         """Each remote endpoint and the Nautobot model it becomes."""
