@@ -26,7 +26,9 @@ from nautobot_ssot.sync.locking import run_lock
 from nautobot_ssot.sync.logcapture import LogCollector
 from nautobot_ssot.sync.phases import measure_phase
 from nautobot_ssot.sync.plan import PlanError, build_plan_diff, check_plan_usable, find_drift, plan_records
+from nautobot_ssot.sync.progress import ProgressCallback, ProgressReporter
 from nautobot_ssot.sync.transactions import PhaseResult, run_in_transaction
+from nautobot_ssot.sync.wording import PHASE_WORDS, describe_diff, describe_outcome
 
 NAUTOBOT_LABEL = "Nautobot"
 
@@ -154,6 +156,7 @@ class DataSyncBaseJob(Job):
         self.safety = SafetyOptions()
         self.rejections = Rejections()
         self.phase_result = PhaseResult()
+        self.progress: ProgressReporter | None = None
 
     @classproperty
     def dryrun_default(cls) -> bool:  # noqa: N805
@@ -188,11 +191,13 @@ class DataSyncBaseJob(Job):
             self.logger.warning("Not both adapters were properly initialized prior to diff calculation.")
             return
         with collection_paused():
-            self.diff = self.source_adapter.diff_to(self.target_adapter, flags=self.diffsync_flags)
+            self.diff = self.source_adapter.diff_to(
+                self.target_adapter, flags=self.diffsync_flags, callback=self._progress_callback()
+            )
         records = store_diff(self.sync, self.diff)
         if self.sync.diff_truncated:
             self.logger.info("The diff has %s changed records; it is kept per record only.", records)
-        self.logger.info("Diff summary: %s", self.diff.summary())
+        self.logger.info(describe_diff(self.diff.summary()))
 
     def execute_sync(self) -> None:
         """Apply ``self.diff`` from the source adapter to the target adapter.
@@ -204,7 +209,18 @@ class DataSyncBaseJob(Job):
             self.logger.warning("Not both adapters were properly initialized prior to synchronization.")
             return
         stop = self.safety.all_or_nothing and not self.supports_rollback
-        apply_diff(self.source_adapter, self.target_adapter, self.diff, self.diffsync_flags, stop_on_failure=stop)
+        apply_diff(
+            self.source_adapter,
+            self.target_adapter,
+            self.diff,
+            self.diffsync_flags,
+            stop_on_failure=stop,
+            callback=self._progress_callback(),
+        )
+
+    def _progress_callback(self) -> ProgressCallback | None:
+        """Diffsync's progress callback publishing this run's progress (see ``nautobot_ssot.sync.progress``)."""
+        return self.progress.callback if self.progress is not None else None
 
     def sync_data(self, memory_profiling: bool) -> None:
         """Load both adapters, calculate the diff, check it and, unless this is a plain dry run, apply it.
@@ -216,23 +232,25 @@ class DataSyncBaseJob(Job):
         """
         if not self.sync:
             return
+        self.progress = self.progress or ProgressReporter(self.sync.pk)
         steps = (
-            ("source_load", "Loading current data from source adapter...", self.load_source_adapter),
-            ("target_load", "Loading current data from target adapter...", self.load_target_adapter),
-            ("diff", "Calculating diffs...", self.calculate_diff),
+            ("source_load", f": {self.data_source}", self.load_source_adapter),
+            ("target_load", f": {self.data_target}", self.load_target_adapter),
+            ("diff", "", self.calculate_diff),
         )
-        for phase, message, step in steps:
-            self.logger.info(message)
+        for phase, system, step in steps:
+            self.logger.info("%s%s...", PHASE_WORDS[phase], system)
+            self.progress.start(phase)
             with measure_phase(self.sync, phase, self.logger, memory_profiling), collection_paused():
                 step()
         self.check_before_sync()
         if self.sync.mode == SyncModeChoices.MODE_DRY_RUN:
-            self.logger.info("As `dryrun` is set, skipping the actual data sync.")
+            self.logger.info("Dry run: nothing is written; the diff shows what a real run would change.")
             return
-        self.logger.info("Syncing from %s to %s...", self.source_adapter, self.target_adapter)
+        self.logger.info("Syncing from %s to %s...", self.data_source, self.data_target)
+        self.progress.start("sync", len(self.diff) if self.diff is not None else 0)
         with measure_phase(self.sync, "sync", self.logger, memory_profiling):
             self._run_sync_phase()
-        self.logger.info("Sync complete")
 
     def check_before_sync(self) -> None:
         """Keep rejected records from causing deletes, swap in the plan, and apply the delete guard.
@@ -378,6 +396,7 @@ class DataSyncBaseJob(Job):
         self.safety = self._read_safety(kwargs)
         reap_stale_syncs()
         self.sync = self._create_sync()
+        self.progress = ProgressReporter(self.sync.pk)
         self.log_collector = LogCollector(
             self.sync, self.lookup_object, keep_unchanged=self.store_unchanged_log_entries, written=self._written_object
         )
@@ -439,6 +458,7 @@ class DataSyncBaseJob(Job):
             self._end(SyncOutcomeChoices.OUTCOME_FAILED, f"{type(error).__name__}: {error}")
             raise
         finally:
+            self.progress.finish()
             self._record_outcome()
 
     def _refuse_concurrent(self) -> None:
@@ -475,6 +495,8 @@ class DataSyncBaseJob(Job):
         finished = SyncOutcomeChoices.OUTCOME_COMPLETED_WITH_FAILURES if failures or errors else None
         self._end(finished or SyncOutcomeChoices.OUTCOME_COMPLETED, self.sync.outcome_message)
         self.sync.save(update_fields=["summary", "rolled_back", "outcome", "outcome_message"])
+        if not self._unsuccessful():
+            self.logger.info(describe_outcome(self.sync.summary, self.sync.dry_run))
         if failures or errors:
             self.fail("%s object(s) failed and %s object(s) had errors; see the sync's log entries.", failures, errors)
         if self._unsuccessful():

@@ -173,6 +173,7 @@ class ExampleDataSourceTestCase(ExampleJobTestCase):
         self.assertIn(
             f"A real run would create the custom field '{SUPPORT_TIER_KEY}' on devices; this dry run did not.", messages
         )
+        self.assertIn(f"Reading remote ({self.remote.url}) for everything.", messages)
 
     def test_scope_loads_and_compares_only_the_devices_in_it(self):
         self.assertSummary(self.run_job(ExampleDataSource, tenant="Globex"), create=SEEDED + self.defaults - 3 - 5 - 3)

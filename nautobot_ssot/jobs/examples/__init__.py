@@ -83,7 +83,7 @@ class RemoteNautobotJobMixin:
     def remote_adapter(self) -> RemoteNautobotAdapter:
         """Load and return the remote Nautobot's data, as far as the scope goes."""
         client = RemoteNautobotClient.from_integration(self.remote_integration)
-        self.logger.info("Reading %s (%s) for %s.", self.remote_integration, client.url, self.scope.describe())
+        self.logger.info("Reading %s (%s) for %s.", self.remote_integration.name, client.url, self.scope.describe())
         adapter = RemoteNautobotAdapter(client=client, scope=self.scope)
         adapter.load()
         if adapter.skipped:
