@@ -50,9 +50,11 @@ from rest_framework.response import Response
 
 from nautobot_ssot import NautobotSSOTAppConfig, filters, forms, tables
 from nautobot_ssot.api import serializers
+from nautobot_ssot.choices import SyncModeChoices, SyncOutcomeChoices
 from nautobot_ssot.jobs import DataSource, DataTarget, get_data_jobs
 from nautobot_ssot.models import PHASES, Sync, SyncConflict, SyncDiffRecord, SyncLogEntry
 from nautobot_ssot.sync.plan import plan_apply_url
+from nautobot_ssot.sync.progress import read_progress
 from nautobot_ssot.sync.report import failures_csv, failures_csv_filename
 from nautobot_ssot.templatetags.ssot_tags import (
     format_bytes,
@@ -168,6 +170,60 @@ class ForbiddenPageMixin:
         return super().handle_exception(exc)
 
 
+DRY_RUN_LOGS_NOTE = (
+    "A dry run writes nothing, so it has no log entries: the Diff tab shows what a real run would change. "
+    "A dry run with Validate dry run set logs each change it tried before rolling it back."
+)
+"""What the Logs tab of a plain dry run says instead of an empty list."""
+
+
+class DryRunLogsNotePanel(Panel):
+    """Says why a plain dry run has no log entries (shown on its Logs tab only)."""
+
+    def should_render(self, context):
+        """Only for a plain dry run (a validated dry run has entries)."""
+        sync = context.get("object")
+        plain = sync is not None and sync.dry_run and sync.mode != SyncModeChoices.MODE_VALIDATED_DRY_RUN
+        return bool(plain and super().should_render(context))
+
+    def render_body_content(self, context):
+        """The note."""
+        return format_html('<p class="p-3 mb-0">{}</p>', DRY_RUN_LOGS_NOTE)
+
+
+PROGRESS_REFRESH_MS = 5000
+"""How often the page of a running sync reloads to show its progress."""
+
+
+class SyncProgressPanel(Panel):
+    """A running sync's live progress: phase, objects done of the total, rate and time left (refreshed)."""
+
+    def should_render(self, context):
+        """Only while the sync runs and has published progress."""
+        sync = context.get("object")
+        if sync is None or sync.outcome != SyncOutcomeChoices.OUTCOME_RUNNING:
+            return False
+        context["progress"] = read_progress(sync.pk)
+        return context["progress"] is not None and super().should_render(context)
+
+    def render_body_content(self, context):
+        """The progress in words, a bar when the total is known, and the reload of the page."""
+        progress = context["progress"]
+        bar = format_html(
+            '<div class="progress mt-2"><div class="progress-bar" role="progressbar" style="width: {}%">{}%</div>'
+            "</div>",
+            progress.percent or 0,
+            progress.percent or 0,
+        )
+        return format_html(
+            '<div class="p-3"><span id="sync-progress">{}</span>{}</div><script>setTimeout(function () {{ '
+            "window.location.reload(); }}, {});</script>",
+            progress.describe(),
+            bar if progress.total else "",
+            PROGRESS_REFRESH_MS,
+        )
+
+
 class SyncUIViewSet(
     ForbiddenPageMixin, ObjectDetailViewMixin, ObjectListViewMixin, ObjectDestroyViewMixin, ObjectBulkDestroyViewMixin
 ):
@@ -194,6 +250,7 @@ class SyncUIViewSet(
             ),
         ),
         panels=(
+            SyncProgressPanel(section=SectionChoices.LEFT_HALF, weight=50, label="Progress"),
             SyncFieldsPanel(
                 section=SectionChoices.LEFT_HALF,
                 weight=100,
@@ -244,6 +301,7 @@ class SyncUIViewSet(
                 url_name="plugins:nautobot_ssot:sync_logentries",
                 required_permissions=["nautobot_ssot.view_synclogentry"],
                 panels=(
+                    DryRunLogsNotePanel(weight=50, section=SectionChoices.FULL_WIDTH, label="Why no log entries"),
                     ObjectsTablePanel(
                         weight=100,
                         section=SectionChoices.FULL_WIDTH,

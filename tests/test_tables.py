@@ -53,6 +53,14 @@ class SummaryCountsTestCase(TestCase):
         self.assertIn(f"sync={sync.pk}", counts["replace"].url)
         self.assertIn("action=replace", counts["replace"].url)
 
+    def test_dry_runs_say_what_a_real_run_would_do(self):
+        dry_run = {count.key: count.label for count in summary_counts(make_sync(dry_run=True, logs=0))}
+        self.assertEqual(
+            (dry_run["create"], dry_run["delete"], dry_run["no-change"]), ("would create", "would delete", "unchanged")
+        )
+        real = {count.key: count.label for count in summary_counts(make_sync(logs=0))}
+        self.assertEqual((real["create"], real["delete"]), ("created", "deleted"))
+
 
 class DiffRenderingTestCase(TestCase):
     def test_update_shows_before_and_after(self):

@@ -10,7 +10,10 @@ from nautobot.apps.testing import TestCase, ViewTestCases
 from nautobot.extras.models import Job
 from nautobot.tenancy.models import Tenant
 
+from nautobot_ssot.choices import SyncOutcomeChoices
 from nautobot_ssot.models import Sync, SyncLogEntry
+from nautobot_ssot.sync.progress import ProgressReporter
+from nautobot_ssot.views import DRY_RUN_LOGS_NOTE
 from tests.ui.data import XSS, add_conflict, add_logs, add_records, fixture_job, make_job_result, make_sync
 
 HTMX = {"HX-Request": "true"}
@@ -95,6 +98,29 @@ class SyncDetailTabsTestCase(TestCase):
     def test_logs_tab_lists_entries(self):
         response = self.client.get(reverse("plugins:nautobot_ssot:sync_logentries", kwargs={"pk": self.sync.pk}))
         self.assertBodyContains(response, "Processed 3")
+        self.assertNotIn(DRY_RUN_LOGS_NOTE, response.content.decode())
+
+    def test_a_running_sync_shows_its_progress(self):
+        running = make_sync(logs=0)
+        running.outcome = SyncOutcomeChoices.OUTCOME_RUNNING
+        running.save()
+        reporter = ProgressReporter(running.pk)
+        self.addCleanup(reporter.finish)
+        reporter.start("sync", 200)
+        response = self.client.get(running.get_absolute_url())
+        self.assertBodyContains(response, "Writing the changes: 0 of 200 objects (0%)")
+        reporter.finish()
+        self.assertNotIn("sync-progress", self.client.get(running.get_absolute_url()).content.decode())
+
+    def test_logs_tab_of_a_dry_run_says_why_it_is_empty(self):
+        dry_run = make_sync(dry_run=True, logs=0)
+        response = self.client.get(reverse("plugins:nautobot_ssot:sync_logentries", kwargs={"pk": dry_run.pk}))
+        self.assertBodyContains(response, DRY_RUN_LOGS_NOTE)
+
+    def test_dry_run_summary_says_would(self):
+        response = self.client.get(make_sync(dry_run=True, records=3).get_absolute_url())
+        self.assertBodyContains(response, "<td>Would Create</td>", html=False)
+        self.assertNotIn("<td>Created</td>", response.content.decode())
 
     def test_job_result_tab(self):
         response = self.client.get(reverse("plugins:nautobot_ssot:sync_jobresult", kwargs={"pk": self.sync.pk}))

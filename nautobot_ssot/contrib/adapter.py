@@ -41,6 +41,8 @@ class NautobotAdapter(Adapter):
         deferred_change_records: Whether models not on the bulk path write their change records per batch
             (the default) rather than at every save.
         change_batch: The open batch of deferred writes (see ``nautobot_ssot.contrib.bulk.deferred``).
+        written: The database objects created or updated by the sync, by diffsync model name and unique id, until
+            the run's log entry takes them (``take_written``).
     """
 
     skip_auto_component_creation: ClassVar[bool] = False
@@ -81,6 +83,7 @@ class NautobotAdapter(Adapter):
         self.deferred_change_records = deferred_change_records
         self.change_batch = ChangeBatch(self)
         self._writers: dict[type[NautobotModel], Writer] = {}
+        self.written: dict[tuple[str, str], Model] = {}
         self._field_hooks: dict[type[NautobotModel], dict[str, FieldHook]] = {}
 
     @property
@@ -141,6 +144,10 @@ class NautobotAdapter(Adapter):
         if self.deferred_change_records if wanted is None else wanted:
             return DeferredWriter(self, self.orm_cache, skip, batch=self.change_batch)
         return StandardWriter(self, self.orm_cache, skip)
+
+    def take_written(self, model_name: str, unique_id: str) -> Model | None:
+        """Return (and forget) the database object the sync created or updated for this diffsync object, if any."""
+        return self.written.pop((model_name, unique_id), None)
 
     def remove_from_orm_cache(self, instance: Model) -> None:
         """Forget ``instance`` in the ORM cache (it was deleted)."""

@@ -79,8 +79,8 @@ class FieldPlan:
             values.update(kind.load(obj))
         return values
 
-    def write(self, obj: Model, values: Mapping[str, Any], adapter: Any, changed: Iterable[str] | None = None) -> None:
-        """Write ``values`` onto ``obj`` and save it with ``validated_save()``.
+    def write(self, obj: Model, values: Mapping[str, Any], adapter: Any, changed: Iterable[str] | None = None) -> Model:
+        """Write ``values`` onto ``obj``, save it with ``validated_save()`` and return it.
 
         Args:
             obj: The database object (new or existing).
@@ -97,6 +97,7 @@ class FieldPlan:
         for kind in kinds:
             if kind.after_save:
                 kind.save(obj, values, adapter)
+        return obj
 
     def filter_parameters(self, identifiers: Mapping[str, Any], adapter: Any) -> dict[str, Any]:
         """Return the Django lookup parameters that find the object with these identifier values."""

@@ -149,7 +149,7 @@ class NautobotModel(DiffSyncModel):
         try:
             instance = super().create(adapter, ids, attrs)
             values = {**instance.get_identifiers(), **instance.get_attrs()}
-            writer_for(adapter, cls).create(cls, instance, values)
+            note_written(adapter, instance, writer_for(adapter, cls).create(cls, instance, values))
         except WRITE_ERRORS as error:
             raise ObjectNotCreated(f"{cls.get_type()} {ids}: {describe_error(error)}") from error
         return instance
@@ -162,7 +162,7 @@ class NautobotModel(DiffSyncModel):
         """
         values = {**self.get_identifiers(), **self.get_attrs(), **attrs}
         try:
-            writer_for(self.adapter, type(self)).update(self, values, attrs)
+            note_written(self.adapter, self, writer_for(self.adapter, type(self)).update(self, values, attrs))
         except WRITE_ERRORS as error:
             raise ObjectNotUpdated(f"{self.get_type()} {self.get_identifiers()}: {describe_error(error)}") from error
         return super().update(attrs)
@@ -178,6 +178,13 @@ class NautobotModel(DiffSyncModel):
         except WRITE_ERRORS as error:
             raise ObjectNotDeleted(f"{self.get_type()} {self.get_identifiers()}: {describe_error(error)}") from error
         return super().delete()
+
+
+def note_written(adapter: Adapter, instance: NautobotModel, database_object: Optional[Model]) -> None:
+    """Tell an adapter that keeps the objects it wrote (``NautobotAdapter.written``) which one ``instance`` wrote."""
+    written = getattr(adapter, "written", None)
+    if isinstance(written, dict) and database_object is not None:
+        written[(instance.get_type(), instance.get_unique_id())] = database_object
 
 
 @cache

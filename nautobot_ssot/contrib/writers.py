@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from diffsync import Adapter
 from django.db import transaction
+from django.db.models import Model
 from nautobot.apps.dcim import SkipAutoComponentCreation
 from nautobot.extras.choices import ObjectChangeActionChoices
 
@@ -40,11 +41,15 @@ class Writer(Protocol):
 
     deferred: bool
 
-    def create(self, model_class: type[NautobotModel], instance: NautobotModel, values: dict[str, Any]) -> None:
-        """Write a new object with ``values`` (every field of the class)."""
+    def create(self, model_class: type[NautobotModel], instance: NautobotModel, values: dict[str, Any]) -> Model:
+        """Write a new object with ``values`` (every field of the class); return the database object."""
 
-    def update(self, instance: NautobotModel, values: dict[str, Any], changed: dict[str, Any]) -> None:
-        """Write the ``changed`` attributes of the object ``instance`` stands for (``values``: every field)."""
+    def update(self, instance: NautobotModel, values: dict[str, Any], changed: dict[str, Any]) -> Model:
+        """Write the ``changed`` attributes of the object ``instance`` stands for (``values``: every field).
+
+        Returns:
+            The database object.
+        """
 
     def delete(self, instance: NautobotModel) -> None:
         """Delete the object ``instance`` stands for."""
@@ -74,15 +79,15 @@ class StandardWriter:
     orm_cache: OrmCache | None = None
     skip_components: bool = False
 
-    def create(self, model_class: type[NautobotModel], instance: NautobotModel, values: dict[str, Any]) -> None:
+    def create(self, model_class: type[NautobotModel], instance: NautobotModel, values: dict[str, Any]) -> Model:
         """Build the object from ``values`` and save it with ``validated_save()``, then its related data."""
         with self.writing(model_class):
-            model_class.field_plan().write(model_class._model(), values, self.adapter)
+            return model_class.field_plan().write(model_class._model(), values, self.adapter)
 
-    def update(self, instance: NautobotModel, values: dict[str, Any], changed: dict[str, Any]) -> None:
+    def update(self, instance: NautobotModel, values: dict[str, Any], changed: dict[str, Any]) -> Model:
         """Write the changed fields onto the database object and save it with ``validated_save()``."""
         with self.writing(type(instance)):
-            instance.field_plan().write(instance.get_from_db(), values, self.adapter, changed=changed)
+            return instance.field_plan().write(instance.get_from_db(), values, self.adapter, changed=changed)
 
     def delete(self, instance: NautobotModel) -> None:
         """Delete the database object (and forget it in the ORM cache)."""
@@ -113,15 +118,15 @@ class DeferredWriter(StandardWriter):
 
     batch: ChangeBatch = field(default_factory=lambda: ChangeBatch(None))
 
-    def create(self, model_class: type[NautobotModel], instance: NautobotModel, values: dict[str, Any]) -> None:
+    def create(self, model_class: type[NautobotModel], instance: NautobotModel, values: dict[str, Any]) -> Model:
         """Save the new object; its change record is written with its batch."""
         with self.batch.deferring(written(instance, ObjectChangeActionChoices.ACTION_CREATE), model_class):
-            super().create(model_class, instance, values)
+            return super().create(model_class, instance, values)
 
-    def update(self, instance: NautobotModel, values: dict[str, Any], changed: dict[str, Any]) -> None:
+    def update(self, instance: NautobotModel, values: dict[str, Any], changed: dict[str, Any]) -> Model:
         """Save the changed object; its change record is written with its batch."""
         with self.batch.deferring(written(instance, ObjectChangeActionChoices.ACTION_UPDATE), type(instance)):
-            super().update(instance, values, changed)
+            return super().update(instance, values, changed)
 
     def delete(self, instance: NautobotModel) -> None:
         """Delete the object; its change record (made as it is deleted) is written with its batch."""

@@ -21,6 +21,7 @@ from nautobot_ssot.choices import (
     SyncModeChoices,
     SyncOutcomeChoices,
 )
+from nautobot_ssot.contrib.adapter import NautobotAdapter
 from nautobot_ssot.contrib.cache import collection_paused
 from nautobot_ssot.models import Sync, SyncLogEntry
 from nautobot_ssot.sync.badinput import Rejections, collecting_rejections, protect_rejected
@@ -42,8 +43,10 @@ from nautobot_ssot.sync.plan import (
     plan_records,
     restrict_plan_choices,
 )
+from nautobot_ssot.sync.progress import ProgressCallback, ProgressReporter
 from nautobot_ssot.sync.replace import with_replacements
 from nautobot_ssot.sync.transactions import PhaseResult, run_in_transaction
+from nautobot_ssot.sync.wording import PHASE_WORDS, describe_diff, describe_outcome
 
 NAUTOBOT_LABEL = "Nautobot"
 
@@ -186,6 +189,7 @@ class DataSyncBaseJob(Job):
         self.rejections = Rejections()
         self.phase_result = PhaseResult()
         self.replaced: Counter[str] = Counter()
+        self.progress: ProgressReporter | None = None
 
     @classproperty
     def dryrun_default(cls) -> bool:  # noqa: N805
@@ -220,11 +224,13 @@ class DataSyncBaseJob(Job):
             self.logger.warning("Not both adapters were properly initialized prior to diff calculation.")
             return
         with collection_paused():
-            self.diff = self.source_adapter.diff_to(self.target_adapter, flags=self.diffsync_flags)
+            self.diff = self.source_adapter.diff_to(
+                self.target_adapter, flags=self.diffsync_flags, callback=self._progress_callback()
+            )
         records = store_diff(self.sync, self.diff)
         if self.sync.diff_truncated:
             self.logger.info("The diff has %s changed records; it is kept per record only.", records)
-        self.logger.info("Diff summary: %s", self.diff.summary())
+        self.logger.info(describe_diff(self.diff.summary()))
 
     def execute_sync(self) -> None:
         """Apply ``self.diff`` from the source adapter to the target adapter.
@@ -237,12 +243,19 @@ class DataSyncBaseJob(Job):
             return
         stop = self.safety.all_or_nothing and not self.supports_rollback
         source, target = self.source_adapter, self.target_adapter
-        self.replaced = apply_diff(source, target, self.diff, self.diffsync_flags, stop_on_failure=stop).replaced
+        callback = self._progress_callback()
+        self.replaced = apply_diff(
+            source, target, self.diff, self.diffsync_flags, stop_on_failure=stop, callback=callback
+        ).replaced
         if self.replaced:
             self.logger.info(
                 "Replaced %s object(s) that held the unique value of a new or changed record (log entries: replace).",
                 sum(self.replaced.values()),
             )
+
+    def _progress_callback(self) -> ProgressCallback | None:
+        """Diffsync's progress callback publishing this run's progress (see ``nautobot_ssot.sync.progress``)."""
+        return self.progress.callback if self.progress is not None else None
 
     def sync_data(self, memory_profiling: bool) -> None:
         """Load both adapters, calculate the diff, check it and, unless this is a plain dry run, apply it.
@@ -254,23 +267,25 @@ class DataSyncBaseJob(Job):
         """
         if not self.sync:
             return
+        self.progress = self.progress or ProgressReporter(self.sync.pk)
         steps = (
-            ("source_load", "Loading current data from source adapter...", self.load_source_adapter),
-            ("target_load", "Loading current data from target adapter...", self.load_target_adapter),
-            ("diff", "Calculating diffs...", self.calculate_diff),
+            ("source_load", f": {self.data_source}", self.load_source_adapter),
+            ("target_load", f": {self.data_target}", self.load_target_adapter),
+            ("diff", "", self.calculate_diff),
         )
-        for phase, message, step in steps:
-            self.logger.info(message)
+        for phase, system, step in steps:
+            self.logger.info("%s%s...", PHASE_WORDS[phase], system)
+            self.progress.start(phase)
             with measure_phase(self.sync, phase, self.logger, memory_profiling), collection_paused():
                 step()
         self.check_before_sync()
         if self.sync.mode == SyncModeChoices.MODE_DRY_RUN:
-            self.logger.info("As `dryrun` is set, skipping the actual data sync.")
+            self.logger.info("Dry run: nothing is written; the diff shows what a real run would change.")
             return
-        self.logger.info("Syncing from %s to %s...", self.source_adapter, self.target_adapter)
+        self.logger.info("Syncing from %s to %s...", self.data_source, self.data_target)
+        self.progress.start("sync", len(self.diff) if self.diff is not None else 0)
         with measure_phase(self.sync, "sync", self.logger, memory_profiling):
             self._run_sync_phase()
-        self.logger.info("Sync complete")
 
     def check_before_sync(self) -> None:
         """Keep rejected records from causing deletes, swap in the plan, and apply the delete guard.
@@ -384,6 +399,12 @@ class DataSyncBaseJob(Job):
         """
         return None
 
+    def _written_object(self, model_name: str, unique_id: str) -> Model | None:
+        """The object a contrib target adapter created or updated for this record, so no job needs a lookup."""
+        if isinstance(self.target_adapter, NautobotAdapter):
+            return self.target_adapter.take_written(model_name, unique_id)
+        return None
+
     @classmethod
     def data_mappings(cls) -> Iterable[DataMapping]:
         """List the data mappings involved in this sync job."""
@@ -468,8 +489,9 @@ class DataSyncBaseJob(Job):
         self.conflict_policy = kwargs.get("conflict_policy") or ""
         reap_stale_syncs()
         self.sync = self._create_sync()
+        self.progress = ProgressReporter(self.sync.pk)
         self.log_collector = LogCollector(
-            self.sync, self.lookup_object, keep_unchanged=self.store_unchanged_log_entries
+            self.sync, self.lookup_object, keep_unchanged=self.store_unchanged_log_entries, written=self._written_object
         )
         with run_lock(self.class_path) as acquired:
             if acquired:
@@ -529,6 +551,7 @@ class DataSyncBaseJob(Job):
             self._end(SyncOutcomeChoices.OUTCOME_FAILED, f"{type(error).__name__}: {error}")
             raise
         finally:
+            self.progress.finish()
             self._record_outcome()
 
     def _refuse_concurrent(self) -> None:
@@ -566,6 +589,8 @@ class DataSyncBaseJob(Job):
         finished = SyncOutcomeChoices.OUTCOME_COMPLETED_WITH_FAILURES if failures or errors else None
         self._end(finished or SyncOutcomeChoices.OUTCOME_COMPLETED, self.sync.outcome_message)
         self.sync.save(update_fields=["summary", "rolled_back", "outcome", "outcome_message"])
+        if not self._unsuccessful():
+            self.logger.info(describe_outcome(self.sync.summary, self.sync.dry_run))
         if failures or errors:
             self.fail("%s object(s) failed and %s object(s) had errors; see the sync's log entries.", failures, errors)
         if self._unsuccessful():

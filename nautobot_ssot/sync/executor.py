@@ -386,8 +386,14 @@ class SafeSyncer(DiffSyncSyncer):
             self._skip_descendants(child)
 
 
-def apply_diff(
-    source: Adapter, target: Adapter, diff: Diff, flags: DiffSyncFlags, stop_on_failure: bool = False
+def apply_diff(  # noqa: PLR0913  (one option each)
+    source: Adapter,
+    target: Adapter,
+    diff: Diff,
+    flags: DiffSyncFlags,
+    stop_on_failure: bool = False,
+    *,
+    callback: Callable[[str, int, int], None] | None = None,
 ) -> SafeSyncer:
     """Apply ``diff`` from ``source`` to ``target`` with ``SafeSyncer``.
 
@@ -397,10 +403,12 @@ def apply_diff(
         diff: The diff to apply (computed earlier, or a reviewed plan).
         flags: diffsync flags.
         stop_on_failure: Stop (raise ``SyncStopped``) at the first object that fails.
+        callback: diffsync's progress callback ``(stage, done, total)``, called after each object.
 
     Returns:
         The syncer, whose ``failed`` counts the objects that failed.
     """
     syncer = SafeSyncer(diff, source, target, flags, stop_on_failure=stop_on_failure)
+    syncer.callback = callback
     syncer.perform_sync()
     return syncer

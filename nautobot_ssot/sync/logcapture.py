@@ -53,13 +53,21 @@ class LogCollector:
         lookup_object: ``(model_name, unique_id) -> object or None``, the job's ``lookup_object``.
         keep_unchanged: Store a row for each unchanged record too (otherwise they are only counted).
         batch_size: Rows buffered before a write.
+        written: ``(model_name, unique_id) -> object or None``: the object the sync itself wrote, asked before
+            ``lookup_object`` (contrib's ``NautobotAdapter.take_written``).
     """
 
-    def __init__(
-        self, sync: Sync, lookup_object: ObjectLookup, keep_unchanged: bool = False, batch_size: int = LOG_BATCH_SIZE
+    def __init__(  # noqa: PLR0913  (each option is one keyword)
+        self,
+        sync: Sync,
+        lookup_object: ObjectLookup,
+        keep_unchanged: bool = False,
+        batch_size: int = LOG_BATCH_SIZE,
+        written: ObjectLookup | None = None,
     ):
         self.sync = sync
         self.lookup_object = lookup_object
+        self.written = written
         self.keep_unchanged = keep_unchanged
         self.batch_size = batch_size
         self.counts: Counter[str] = Counter()
@@ -91,7 +99,7 @@ class LogCollector:
 
     def _entry(self, event: MutableMapping[str, Any], action: str, status: str) -> SyncLogEntry:
         model, unique_id = str(event["model"]), str(event["unique_id"])
-        synced_object = self.lookup_object(model, unique_id)
+        synced_object = self._linked_object(model, unique_id)
         entry = SyncLogEntry(
             sync=self.sync,
             action=action,
@@ -105,6 +113,11 @@ class LogCollector:
         if synced_object is not None and getattr(synced_object, "pk", None):
             entry.synced_object = synced_object
         return entry
+
+    def _linked_object(self, model: str, unique_id: str) -> Model | None:
+        """The object the sync wrote for this record, else what the job's ``lookup_object`` finds."""
+        synced_object = self.written(model, unique_id) if self.written is not None else None
+        return synced_object if synced_object is not None else self.lookup_object(model, unique_id)
 
     @contextmanager
     def held(self) -> Iterator[None]:

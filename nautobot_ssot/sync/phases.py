@@ -10,6 +10,7 @@ from logging import Logger
 from time import perf_counter
 
 from nautobot_ssot.models import Sync
+from nautobot_ssot.sync.wording import describe_memory, describe_phase
 
 
 @contextmanager
@@ -39,6 +40,6 @@ def measure_phase(sync: Sync, phase: str, logger: Logger, memory_profiling: bool
             setattr(sync, f"{phase}_memory_final", final)
             setattr(sync, f"{phase}_memory_peak", peak)
             fields += [f"{phase}_memory_final", f"{phase}_memory_peak"]
-            logger.info("Memory for %s: final %s bytes, peak %s bytes", phase, final, peak)
+            logger.info(describe_memory(phase, final, peak))
         sync.save(update_fields=fields)
-        logger.info("%s took %s", phase.replace("_", " ").capitalize(), getattr(sync, f"{phase}_time"))
+        logger.info(describe_phase(phase, getattr(sync, f"{phase}_time")))

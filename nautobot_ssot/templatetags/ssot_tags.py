@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString
 from nautobot.apps.templatetags import placeholder
 
 from nautobot_ssot.choices import DiffActionChoices, SyncLogEntryActionChoices, SyncLogEntryStatusChoices
+from nautobot_ssot.sync.wording import action_label, describe_bytes, describe_duration
 
 register = template.Library()
 
@@ -91,29 +92,13 @@ DIFF_TAB_FLAGS = ("conflicts", "not_converging")
 @register.filter
 def format_duration(value: timedelta | None) -> str:
     """Render a duration as ``1.23 s``, ``2 min 3 s`` or ``1 h 2 min``."""
-    if value is None:
-        return HTML_NONE
-    seconds = value.total_seconds()
-    if seconds < 60:
-        return f"{seconds:.2f} s"
-    minutes, seconds = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"
+    return HTML_NONE if value is None else describe_duration(value)
 
 
 @register.filter
 def format_bytes(value: int | None) -> str:
     """Render a number of bytes in binary units (``12.0 MiB``)."""
-    if value is None:
-        return HTML_NONE
-    amount = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if amount < 1024 or unit == "GiB":
-            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
-        amount /= 1024
-    return f"{amount:.1f} GiB"
+    return HTML_NONE if value is None else describe_bytes(value)
 
 
 @register.simple_tag
@@ -140,13 +125,14 @@ def _summary_url(sync, key: str, kind: str | None) -> str | None:
 
 
 def summary_counts(sync, links: bool = True) -> list[SummaryCount]:
-    """The counts of a sync's summary, each with the URL showing the matching objects."""
+    """The counts of a sync's summary, each with the URL showing the matching objects (a dry run's "would create")."""
     counts = []
-    for key, label, color, kind in SUMMARY_KEYS:
+    for key, real_label, color, kind in SUMMARY_KEYS:
         value = sync.summary_count(key)
         if key == SyncLogEntryActionChoices.ACTION_REPLACE and not value:
             continue
         url = _summary_url(sync, key, kind) if links and value else None
+        label = action_label(key, sync.dry_run) or real_label
         counts.append(SummaryCount(key, label, color if value else "secondary", value, url))
     return counts
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import re
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.test import override_settings
 from nautobot.apps.testing import TransactionTestCase, run_job_for_testing
 from nautobot.dcim.models import Device, Interface, Location
@@ -13,7 +16,9 @@ from nautobot.extras.management import populate_role_choices
 from nautobot.extras.models import (
     Contact,
     ContactAssociation,
+    CustomField,
     ExternalIntegration,
+    JobLogEntry,
     Role,
     Secret,
     SecretsGroup,
@@ -27,6 +32,7 @@ from nautobot.tenancy.models import Tenant, TenantGroup
 from nautobot_ssot.choices import SyncLogEntryStatusChoices, SyncOutcomeChoices
 from nautobot_ssot.jobs import _example_jobs
 from nautobot_ssot.jobs.examples import ExampleDataSource, ExampleDataTarget
+from nautobot_ssot.jobs.examples.models import SUPPORT_TIER_KEY
 from nautobot_ssot.models import Sync
 from tests.examples.servers import ROOT, TOKEN, FailingServer, RemoteNautobot
 from tests.fixtures.jobs import job_model_for
@@ -52,6 +58,19 @@ def make_integration(url: str, timeout: int = 10, name: str = "remote") -> Exter
         secret_type=SecretsGroupSecretTypeChoices.TYPE_TOKEN,
     )
     return ExternalIntegration.objects.create(name=name, remote_url=url, secrets_group=group, timeout=timeout)
+
+
+OWN_RECORDS = {"extras.joblogentry"}
+"""Tables a run writes its own records to, besides the nautobot_ssot app's (its job result is counted apart)."""
+
+
+def row_counts() -> dict[str, int]:
+    """The number of rows of every table of this Nautobot but the run's own records, by model label."""
+    return {
+        model._meta.label_lower: model._base_manager.count()
+        for model in apps.get_models()
+        if model._meta.app_label != "nautobot_ssot" and model._meta.label_lower not in OWN_RECORDS
+    }
 
 
 class ExampleJobTestCase(TransactionTestCase):
@@ -105,8 +124,10 @@ class ExampleDataSourceTestCase(ExampleJobTestCase):
     """Example Data Source: remote Nautobot to this Nautobot."""
 
     def test_creates_then_no_changes_then_update_then_delete(self):
-        self.assertSummary(self.run_job(ExampleDataSource), create=SEEDED + self.defaults)
+        created = self.run_job(ExampleDataSource)
+        self.assertSummary(created, create=SEEDED + self.defaults)
         device = Device.objects.get(name="ber-rtr-01")
+        self.assertLinked(created, Device, device)
         self.assertEqual((device.location.name, device.location.parent.name), ("Berlin DC1", "Germany"))
         self.assertEqual((device.device_type.manufacturer.name, device.platform.name), ("Cisco", "Cisco IOS XE"))
         self.assertEqual((device.tenant.tenant_group.parent.name, device.cf["support_tier"]), ("Customers", "gold"))
@@ -121,7 +142,9 @@ class ExampleDataSourceTestCase(ExampleJobTestCase):
         remote_device = self.remote.one("dcim/devices", name="ber-rtr-01")
         self.addCleanup(self.remote.api, "PATCH", f"dcim/devices/{remote_device['id']}/", json={"serial": "FXS2101A1"})
         self.remote.api("PATCH", f"dcim/devices/{remote_device['id']}/", json={"serial": "CHANGED-1"})
-        self.assertSummary(self.run_job(ExampleDataSource), update=1)
+        updated = self.run_job(ExampleDataSource)
+        self.assertSummary(updated, update=1)
+        self.assertLinked(updated, Device, device)
         self.assertEqual(Device.objects.get(name="ber-rtr-01").serial, "CHANGED-1")
 
         self.addCleanup(self.remote.seed)
@@ -129,10 +152,28 @@ class ExampleDataSourceTestCase(ExampleJobTestCase):
         self.assertSummary(self.run_job(ExampleDataSource), delete=1)
         self.assertFalse(VLAN.objects.filter(vid=300).exists())
 
+    def assertLinked(self, sync: Sync, model, obj) -> None:  # noqa: N802
+        """Every log entry of ``sync`` links to the object it wrote (no ``lookup_object``), ``obj`` among them."""
+        unlinked = sync.logs.filter(synced_object_id__isnull=True).values_list("object_repr", flat=True)
+        self.assertEqual(list(unlinked), [])
+        entry = sync.logs.get(synced_object_type=ContentType.objects.get_for_model(model), synced_object_id=obj.pk)
+        self.assertEqual((entry.synced_object, entry.object_repr), (obj, str(obj)))
+
     def test_dry_run_writes_nothing(self):
+        """A dry run adds nothing to any table but its own records: no custom field, no provisioning job result."""
+        get_user_model().objects.get_or_create(username="test-user")  # the user run_job_for_testing runs jobs as
+        before = row_counts()
         sync = self.run_job(ExampleDataSource, dryrun=True)
         self.assertEqual(sync.summary["create"], SEEDED + self.defaults)
-        self.assertFalse(Device.objects.exists())
+        after = row_counts()
+        self.assertEqual(after.pop("extras.jobresult"), before.pop("extras.jobresult") + 1)
+        self.assertEqual({label: count for label, count in after.items() if count != before[label]}, {})
+        self.assertFalse(CustomField.objects.filter(key=SUPPORT_TIER_KEY).exists())
+        messages = JobLogEntry.objects.filter(job_result=sync.job_result).values_list("message", flat=True)
+        self.assertIn(
+            f"A real run would create the custom field '{SUPPORT_TIER_KEY}' on devices; this dry run did not.", messages
+        )
+        self.assertIn(f"Reading remote ({self.remote.url}) for everything.", messages)
 
     def test_scope_loads_and_compares_only_the_devices_in_it(self):
         self.assertSummary(self.run_job(ExampleDataSource, tenant="Globex"), create=SEEDED + self.defaults - 3 - 5 - 3)

@@ -77,6 +77,25 @@ class DataSourceRunTestCase(TransactionTestCase):
         for phase, running in (("source_load", False), ("target_load", False), ("diff", False), ("sync", True)):
             self.assertIn(f"Collector running in {phase}: {running}", messages)
 
+    def test_job_log_is_written_for_people(self):
+        result = run_fixture_job(dryrun=True, source_names="fx-a,fx-b", memory_profiling=True)
+        messages = list(
+            JobLogEntry.objects.filter(job_result=result).order_by("created").values_list("message", flat=True)
+        )
+        self.assertIn("Compared: 2 objects to create, none to update and none to delete; none unchanged.", messages)
+        self.assertIn(
+            "Dry run finished: a real run would create 2 objects, update none and delete none. Nothing was written.",
+            messages,
+        )
+        took = [message for message in messages if " took " in message]
+        self.assertEqual(
+            [message.split(" took ")[0] for message in took],
+            ["Loading the source", "Loading the target", "Comparing source and target"],
+        )
+        self.assertRegex(took[0], r"took \d+\.\d\d s\.$")
+        self.assertTrue(any(message.startswith("Memory while loading the source: ") for message in messages))
+        self.assertFalse([message for message in messages if "{" in message or "0:00:" in message])
+
     def test_memory_is_not_traced_without_profiling(self):
         sync = sync_of(run_fixture_job(source_names="fx-a"))
         self.assertIsNone(sync.source_load_memory_peak)

@@ -94,8 +94,8 @@ class BulkWriter:
         share_related(database_object, self._shared)
         self.loaded[(instance.get_type(), instance.get_unique_id())] = database_object
 
-    def create(self, model_class: type[NautobotModel], instance: NautobotModel, values: dict[str, Any]) -> None:
-        """Build, validate and queue a new object.
+    def create(self, model_class: type[NautobotModel], instance: NautobotModel, values: dict[str, Any]) -> Model:
+        """Build, validate and queue a new object; return it (written when the sync completes).
 
         Raises:
             ValidationError: The object is not valid.
@@ -112,9 +112,10 @@ class BulkWriter:
         self.validator.pending.add(obj.pk)
         self.creates.add(PendingWrite(obj, instance.get_type(), instance.get_unique_id(), related))
         self._index.add(obj)
+        return obj
 
-    def update(self, instance: NautobotModel, values: dict[str, Any], changed: dict[str, Any]) -> None:
-        """Apply the changed attributes to the database object, validate it and queue it.
+    def update(self, instance: NautobotModel, values: dict[str, Any], changed: dict[str, Any]) -> Model:
+        """Apply the changed attributes to the database object, validate it, queue it and return it.
 
         Raises:
             ValidationError: The changed object is not valid.
@@ -132,6 +133,7 @@ class BulkWriter:
             if any(not kind.after_save for kind in kinds):
                 self.validator.validate(obj)
         self.updates.add(PendingWrite(obj, instance.get_type(), instance.get_unique_id(), related, fields))
+        return obj
 
     def delete(self, instance: NautobotModel) -> None:
         """Queue the database object for deletion (protection is checked when the batch is deleted).

@@ -22,7 +22,11 @@ from nautobot_ssot.contrib import NautobotAdapter, RelatedObjectLookupError
 from nautobot_ssot.jobs.base import DataMapping, DataSource, DataTarget
 from nautobot_ssot.jobs.examples import models
 from nautobot_ssot.jobs.examples.client import PAGE_SIZE, RemoteNautobotClient
-from nautobot_ssot.jobs.examples.nautobot import ExampleNautobotAdapter, ensure_custom_field
+from nautobot_ssot.jobs.examples.nautobot import (
+    ExampleNautobotAdapter,
+    custom_field_exists,
+    ensure_custom_field,
+)
 from nautobot_ssot.jobs.examples.remote import ENDPOINTS, RemoteNautobotAdapter
 from nautobot_ssot.jobs.examples.scope import Scope
 
@@ -79,7 +83,7 @@ class RemoteNautobotJobMixin:
     def remote_adapter(self) -> RemoteNautobotAdapter:
         """Load and return the remote Nautobot's data, as far as the scope goes."""
         client = RemoteNautobotClient.from_integration(self.remote_integration)
-        self.logger.info("Reading %s (%s) for %s.", self.remote_integration, client.url, self.scope.describe())
+        self.logger.info("Reading %s (%s) for %s.", self.remote_integration.name, client.url, self.scope.describe())
         adapter = RemoteNautobotAdapter(client=client, scope=self.scope)
         adapter.load()
         if adapter.skipped:
@@ -88,11 +92,19 @@ class RemoteNautobotJobMixin:
 
     def local_adapter(self) -> ExampleNautobotAdapter:
         """Load and return this Nautobot's data, as far as the scope goes."""
-        if ensure_custom_field():
-            self.logger.info("Created the custom field %r on devices, used by the examples.", models.SUPPORT_TIER_KEY)
+        self.provide_custom_field()
         adapter = ExampleNautobotAdapter(job=self, sync=self.sync, scope=self.scope)
         adapter.load()
         return adapter
+
+    def provide_custom_field(self) -> None:
+        """Create the devices' custom field the examples use, unless it exists; a dry run only says it would."""
+        key = models.SUPPORT_TIER_KEY
+        if self.dryrun:
+            if not custom_field_exists():
+                self.logger.info("A real run would create the custom field %r on devices; this dry run did not.", key)
+        elif ensure_custom_field():
+            self.logger.info("Created the custom field %r on devices, used by the examples.", key)
 
     def local_object(self, adapter: Optional[NautobotAdapter], model_name: str, unique_id: str) -> Optional[Model]:
         """The object of this Nautobot that a diffsync object of ``adapter`` stands for, if it exists."""
@@ -148,10 +160,6 @@ class ExampleDataSource(RemoteNautobotJobMixin, DataSource):
     def load_target_adapter(self) -> None:
         """Load this Nautobot."""
         self.target_adapter = self.local_adapter()
-
-    def lookup_object(self, model_name: str, unique_id: str) -> Optional[Model]:
-        """The object of this Nautobot a log entry is about."""
-        return self.local_object(self.target_adapter, model_name, unique_id)
 
     @classmethod
     def data_mappings(cls) -> Iterable[DataMapping]:

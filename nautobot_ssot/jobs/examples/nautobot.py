@@ -51,6 +51,11 @@ class ExampleNautobotAdapter(NautobotAdapter):
         return self.scope.narrow(model_class._modelname, super().get_load_queryset(model_class))
 
 
+def custom_field_exists() -> bool:
+    """Whether the devices' ``support_tier`` custom field exists in this Nautobot (a dry run never creates it)."""
+    return CustomField.objects.filter(key=models.SUPPORT_TIER_KEY).exists()
+
+
 def ensure_custom_field() -> bool:
     """Make sure the devices' ``support_tier`` custom field exists in this Nautobot.
 
