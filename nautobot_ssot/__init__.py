@@ -21,8 +21,18 @@ class NautobotSSOTAppConfig(NautobotAppConfig):
     max_version = "3.9999"
     default_settings = {
         "hide_example_jobs": False,
+        "enable_global_search": True,
+        "skip_auto_component_creation": False,
     }
     caching_config = {}
+
+    def ready(self) -> None:
+        """Offer syncs and their log entries to Nautobot's global search unless ``enable_global_search`` is off."""
+        super().ready()
+        from django.conf import settings  # noqa: PLC0415  (settings are read once the app is loaded)
+
+        enabled = settings.PLUGINS_CONFIG.get("nautobot_ssot", {}).get("enable_global_search", True)
+        self.searchable_models = ["sync", "synclogentry"] if enabled else []
 
 
 config = NautobotSSOTAppConfig

@@ -11,14 +11,24 @@ import pydantic
 from diffsync import Adapter
 from diffsync.diff import Diff
 from diffsync.enum import DiffSyncFlags
+from django.conf import settings
 from django.db.models import Model, Prefetch, QuerySet
 
 from nautobot_ssot.contrib.bulk import BulkWriter
 from nautobot_ssot.contrib.cache import OrmCache, collection_paused, freeze
 from nautobot_ssot.contrib.lookups import is_to_many, label, model_field
 from nautobot_ssot.contrib.model import NautobotModel
+from nautobot_ssot.utils.cache import ORMCache
 
 FieldHook = Callable[[str, Model], Any]
+
+PROGRESS_INTERVAL = 1000
+"""Default number of loaded objects between two progress messages (setting ``contrib.progress_logger_interval``)."""
+
+
+def contrib_setting(name: str, default: Any) -> Any:
+    """A setting of ``PLUGINS_CONFIG["nautobot_ssot"]["contrib"]``."""
+    return settings.PLUGINS_CONFIG.get("nautobot_ssot", {}).get("contrib", {}).get(name, default)
 
 
 class NautobotAdapter(Adapter):
@@ -36,6 +46,7 @@ class NautobotAdapter(Adapter):
         orm_cache: The ORM cache of this adapter (one per instance, so one per run).
         skip_auto_component_creation: Create Devices and Modules without the components their types would add.
         bulk_writer: The bulk write path of this adapter (see ``nautobot_ssot.contrib.bulk``).
+        objects_loaded: Number of objects loaded from the database so far.
     """
 
     skip_auto_component_creation: ClassVar[bool] = False
@@ -60,6 +71,26 @@ class NautobotAdapter(Adapter):
             bulk = bool(getattr(getattr(job, "Meta", None), "bulk_writes", False))
         self.bulk_writer = BulkWriter(self, enabled=bulk)
         self._field_hooks: dict[type[NautobotModel], dict[str, FieldHook]] = {}
+        self.objects_loaded = 0
+        self.enable_progress_logger = bool(contrib_setting("enable_progress_logger", False))
+        self.progress_logger_interval = int(contrib_setting("progress_logger_interval", PROGRESS_INTERVAL))
+
+    @property
+    def cache(self) -> ORMCache:
+        """The ORM cache with the interface of nautobot-ssot 4.x (the same objects as ``orm_cache``)."""
+        return ORMCache(self.orm_cache)
+
+    @cache.setter
+    def cache(self, value: ORMCache) -> None:
+        """Use ``value``'s objects as this adapter's ORM cache."""
+        self.orm_cache = value.store
+
+    def log_loaded_objects(self, increment: int = 1) -> None:
+        """Count loaded objects; with the ``contrib.enable_progress_logger`` setting, log every interval."""
+        before, self.objects_loaded = self.objects_loaded, self.objects_loaded + increment
+        interval = self.progress_logger_interval
+        if self.enable_progress_logger and self.objects_loaded // interval > before // interval:
+            self.job.logger.info("SSoT Contrib Progress: Loaded %s objects from database.", self.objects_loaded)
 
     @property
     def _cache_hits(self) -> Counter[str]:
@@ -162,6 +193,7 @@ class NautobotAdapter(Adapter):
         except pydantic.ValidationError as error:
             raise ValueError(f"{model_class.__name__} cannot hold {database_object!r}: {error}") from error
         self.add(instance)
+        self.log_loaded_objects()
         if self.bulk_writer.accepts(model_class):
             self.bulk_writer.remember(instance, database_object)
         for child_modelname, relation in model_class._children.items():
@@ -201,3 +233,6 @@ class NautobotAdapter(Adapter):
                 f"{model_class.__name__}._children: '{relation}' is not a to-many relation of "
                 f"{label(model_class._model)}, so the children cannot be loaded through it"
             )
+
+
+__all__ = ("NautobotAdapter", "ORMCache")

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any, ClassVar, Optional
 
 from diffsync import Adapter, DiffSyncModel
-from diffsync.exceptions import ObjectNotCreated, ObjectNotDeleted, ObjectNotUpdated
+from diffsync.exceptions import ObjectCrudException, ObjectNotCreated, ObjectNotDeleted, ObjectNotUpdated
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,16 +18,24 @@ from nautobot.apps.dcim import SkipAutoComponentCreation
 from pydantic import BaseModel, model_validator
 from typing_extensions import Self
 
-from nautobot_ssot.contrib.errors import describe_error
+from nautobot_ssot.contrib.base import BaseNautobotModel
+from nautobot_ssot.contrib.errors import CreateRefused, DeleteRefused, UpdateRefused, describe_error
 from nautobot_ssot.contrib.fields import FieldPlan, build_plan, check_declared_names
 from nautobot_ssot.contrib.kinds.base import sort_items
 from nautobot_ssot.contrib.lookups import resolve
+from nautobot_ssot.contrib.types import (
+    CustomFieldAnnotation,
+    CustomRelationshipAnnotation,
+    ObjectMetadataAnnotation,
+    RelationshipSideEnum,
+)
+from nautobot_ssot.utils.diffsync import DiffSyncModelUtilityMixin
 
 WRITE_ERRORS = (ValidationError, ValueError, IntegrityError, ProtectedError, RestrictedError)
 """Errors of a single write that become diffsync's ObjectNotCreated/Updated/Deleted (the sync goes on)."""
 
 
-class NautobotModel(DiffSyncModel):
+class NautobotModel(DiffSyncModel, DiffSyncModelUtilityMixin):
     """A DiffSyncModel that loads from and writes to a Nautobot model, driven by its annotations.
 
     Set ``_model`` to the Django model and declare fields as usual for diffsync. Each field in
@@ -61,7 +69,8 @@ class NautobotModel(DiffSyncModel):
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         """Check the declaration and analyse the fields when a subclass is defined.
 
-        A subclass without ``_identifiers`` is taken as an abstract base and is not analysed.
+        A subclass without ``_identifiers`` or without ``_model`` is taken as a shared base and is not analysed
+        (a class without ``_model`` fails when it is first loaded or written).
 
         Raises:
             ModelDeclarationError: The declaration cannot work.
@@ -70,7 +79,7 @@ class NautobotModel(DiffSyncModel):
         check_declared_names(cls)
         super().__pydantic_init_subclass__(**kwargs)
         cls._field_plan = None
-        if cls._identifiers and apps.models_ready:
+        if cls._identifiers and cls._model is not None and apps.models_ready:
             cls._field_plan = build_plan(cls)
 
     @classmethod
@@ -139,7 +148,7 @@ class NautobotModel(DiffSyncModel):
     def create(cls, adapter: Adapter, ids: dict, attrs: dict) -> Optional[Self]:
         """Create the database object with validated_save() and its related data, then this object.
 
-        Fields missing from ``attrs`` take their defaults.
+        Database fields for attributes missing from ``attrs`` keep the Django model's defaults.
 
         Raises:
             ObjectNotCreated: The values do not validate as this class, or the database refused the object; the
@@ -153,9 +162,9 @@ class NautobotModel(DiffSyncModel):
                 writer.create(cls, instance, values)
             else:
                 with cls._writing(adapter):
-                    cls.field_plan().write(cls._model(), values, adapter)
+                    cls.field_plan().write(cls._model(), values, adapter, changed={*ids, *attrs})
         except WRITE_ERRORS as error:
-            raise ObjectNotCreated(f"{cls.get_type()} {ids}: {describe_error(error)}") from error
+            raise CreateRefused(error, f"{cls.get_type()} {ids}: {describe_error(error)}") from error
         return instance
 
     def update(self, attrs: dict) -> Optional[Self]:
@@ -173,7 +182,8 @@ class NautobotModel(DiffSyncModel):
             with self._writing(self.adapter):
                 self.field_plan().write(self.get_from_db(), values, self.adapter, changed=attrs)
         except WRITE_ERRORS as error:
-            raise ObjectNotUpdated(f"{self.get_type()} {self.get_identifiers()}: {describe_error(error)}") from error
+            message = f"{self.get_type()} {self.get_identifiers()}: {describe_error(error)}"
+            raise UpdateRefused(error, message) from error
         return super().update(attrs)
 
     def delete(self) -> Optional[Self]:
@@ -191,7 +201,8 @@ class NautobotModel(DiffSyncModel):
                 obj = self.get_from_db()
                 obj.delete()
         except WRITE_ERRORS as error:
-            raise ObjectNotDeleted(f"{self.get_type()} {self.get_identifiers()}: {describe_error(error)}") from error
+            message = f"{self.get_type()} {self.get_identifiers()}: {describe_error(error)}"
+            raise DeleteRefused(error, message) from error
         forget = getattr(self.adapter, "remove_from_orm_cache", None)
         if forget is not None:
             forget(obj)
@@ -253,3 +264,19 @@ def adopt_annotated_model(model_class: type) -> None:
         annotated = getattr(sys.modules.get(model_class.__module__), annotated, None)
     if "_model" not in model_class.__dict__ and isinstance(annotated, type) and issubclass(annotated, Model):
         type.__setattr__(model_class, "_model", annotated)
+
+
+__all__ = (
+    "BaseNautobotModel",
+    "CustomFieldAnnotation",
+    "CustomRelationshipAnnotation",
+    "DiffSyncModel",
+    "DiffSyncModelUtilityMixin",
+    "NautobotModel",
+    "ObjectCrudException",
+    "ObjectMetadataAnnotation",
+    "ObjectNotCreated",
+    "ObjectNotDeleted",
+    "ObjectNotUpdated",
+    "RelationshipSideEnum",
+)
