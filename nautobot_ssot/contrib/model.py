@@ -148,7 +148,8 @@ class NautobotModel(DiffSyncModel, DiffSyncModelUtilityMixin):
     def create(cls, adapter: Adapter, ids: dict, attrs: dict) -> Optional[Self]:
         """Create the database object with validated_save() and its related data, then this object.
 
-        Database fields for attributes missing from ``attrs`` keep the Django model's defaults.
+        Attributes missing from ``attrs`` whose value is None are not written: their database fields keep the
+        Django model's defaults (as in nautobot-ssot 4.x).
 
         Raises:
             ObjectNotCreated: The values do not validate as this class, or the database refused the object; the
@@ -162,7 +163,7 @@ class NautobotModel(DiffSyncModel, DiffSyncModelUtilityMixin):
                 writer.create(cls, instance, values)
             else:
                 with cls._writing(adapter):
-                    cls.field_plan().write(cls._model(), values, adapter, changed={*ids, *attrs})
+                    cls.field_plan().write(cls._model(), values, adapter, changed=given_fields(ids, attrs, values))
         except WRITE_ERRORS as error:
             raise CreateRefused(error, f"{cls.get_type()} {ids}: {describe_error(error)}") from error
         return instance
@@ -215,6 +216,11 @@ class NautobotModel(DiffSyncModel, DiffSyncModelUtilityMixin):
         skip = cls._skip_auto_component_creation or getattr(adapter, "skip_auto_component_creation", False)
         with transaction.atomic(), SkipAutoComponentCreation() if skip else nullcontext():
             yield
+
+
+def given_fields(ids: dict, attrs: dict, values: dict) -> set[str]:
+    """The fields ``create`` writes: those given in ``ids`` or ``attrs``, and any other that is not None."""
+    return {*ids, *attrs, *(name for name, value in values.items() if value is not None)}
 
 
 @cache
