@@ -8,6 +8,7 @@ import structlog
 from diffsync.exceptions import ObjectNotCreated
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.template import Context, Template
 from django.test import override_settings
 from django.utils import timezone
@@ -118,8 +119,15 @@ class WritingTestCase(TestCase):
     def test_a_refused_create_carries_the_original_exception_first(self):
         with self.assertRaises(ObjectNotCreated) as raised:
             TenantModel.create(NautobotAdapter(job=None), {"name": "compat-null"}, {"description": None})
-        self.assertIsInstance(raised.exception.args[0], ValidationError)
+        self.assertIsInstance(raised.exception.args[0], IntegrityError)
+        self.assertIs(raised.exception.__cause__, raised.exception.args[0])
         self.assertIn("description", str(raised.exception))
+
+    def test_a_validation_error_is_the_first_argument_too(self):
+        with self.assertRaises(ObjectNotCreated) as raised:
+            TenantModel.create(NautobotAdapter(job=None), {"name": ""}, {})
+        self.assertIsInstance(raised.exception.args[0], ValidationError)
+        self.assertIn("name:", str(raised.exception))
 
     def test_synced_attributes_and_loaded_objects(self):
         self.assertEqual(TenantModel.get_synced_attributes(), ["name", "description"])

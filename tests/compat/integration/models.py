@@ -32,7 +32,7 @@ class TenantModel(IntegrationModel):
     _modelname = "tenant"
     _attributes = ("description", "tags", "remote_id")
 
-    description: Optional[str] = None
+    description: str = ""
     tags: List[TagDict] = []
     remote_id: Annotated[Optional[str], CustomFieldAnnotation(key="compat_remote_id")] = None
 
