@@ -16,7 +16,7 @@ from datetime import timedelta
 from time import perf_counter
 from typing import Any, Optional
 
-from django.db import connection
+from django.db import connections
 
 ADAPTER_SIDES = ("source", "target")
 
@@ -68,7 +68,7 @@ class ThreadedAdapterLoader:
     def load(self) -> Any:
         """Load the adapter in the current thread and return it (``job.<side>_adapter``).
 
-        In a thread other than the main one, the thread's database connection is closed at the end.
+        In a thread other than the main one, the thread's database connections are closed at the end.
         """
         holder = ThreadRecords(threading.get_ident())
         holder.setLevel(self.log_level)
@@ -82,7 +82,7 @@ class ThreadedAdapterLoader:
             self.job.logger.removeHandler(holder)
             self.records = holder.records
             if threading.current_thread() is not threading.main_thread():
-                connection.close()
+                connections.close_all()
 
     def replay(self) -> None:
         """Log the held records again on the job's logger, from the calling thread, grouped by side."""

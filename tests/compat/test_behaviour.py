@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.template import Context, Template
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 from nautobot.apps.testing import TestCase
 from nautobot.dcim.models import Cable
@@ -228,10 +229,18 @@ class JobOptionsTestCase(TestCase):
             self.assertTrue(is_auto_component_creation_suppressed())
         self.assertFalse(is_auto_component_creation_suppressed())
 
-    def test_global_search_offers_syncs_by_default(self):
+    def test_global_search_finds_syncs_by_default(self):
         from django.apps import apps  # noqa: PLC0415
 
         self.assertEqual(apps.get_app_config("nautobot_ssot").searchable_models, ["sync", "synclogentry"])
+        Sync.objects.create(source="compat-searchable", target="Nautobot", start_time=timezone.now(), diff={})
+        self.user.is_superuser = True
+        self.user.save()
+        self.client.force_login(self.user)
+        response = self.client.get(
+            reverse("search"), {"q": "compat-searchable", "model": "nautobot_ssot.sync"}, headers={"HX-Request": "true"}
+        )
+        self.assertContains(response, "compat-searchable")
 
 
 class TemplateTagsTestCase(TestCase):
