@@ -23,13 +23,19 @@ class NautobotSSOTAppConfig(NautobotAppConfig):
     max_version = "3.9999"
     default_settings = {
         "hide_example_jobs": False,
+        "enable_global_search": True,
+        "skip_auto_component_creation": False,
     }
     caching_config = {}
 
-    def ready(self):
-        """Register the app, and refuse (before anything changes) to migrate a database it cannot adopt."""
+    def ready(self) -> None:
+        """Register the app: refuse to migrate a database it cannot adopt, offer its models to the global search."""
         super().ready()
         pre_migrate.connect(refuse_unmigratable_database, sender=self, dispatch_uid="nautobot_ssot_upgrade_check")
+        from django.conf import settings  # noqa: PLC0415  (settings are read once the app is loaded)
+
+        enabled = settings.PLUGINS_CONFIG.get("nautobot_ssot", {}).get("enable_global_search", True)
+        self.searchable_models = ["sync", "synclogentry"] if enabled else []
 
 
 def refuse_unmigratable_database(sender, using: str = "default", **kwargs) -> None:

@@ -46,11 +46,25 @@ class SyncJSONEncoder(DjangoJSONEncoder):
     """JSON encoder for diffs: anything Django cannot encode (IP networks, enums, ...) is stored as text."""
 
     def default(self, o):
-        """Encode ``o`` like Django does, falling back to ``str(o)``."""
+        """Encode ``o`` like Django does; sets become lists (sorted when they can be), anything else ``str(o)``."""
+        if isinstance(o, (set, frozenset)):
+            return sorted_list(o)
         try:
             return super().default(o)
         except TypeError:
             return str(o)
+
+
+DiffJSONEncoder = SyncJSONEncoder
+"""The name nautobot-ssot 4.x gives the diff encoder."""
+
+
+def sorted_list(values: set | frozenset) -> list:
+    """The set's members as a list, sorted when they can be compared."""
+    try:
+        return sorted(values)
+    except TypeError:
+        return list(values)
 
 
 PHASES = ("source_load", "target_load", "diff", "sync")

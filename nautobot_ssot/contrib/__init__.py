@@ -20,8 +20,6 @@ Example:
     ```
 """
 
-from nautobot.apps.dcim import SkipAutoComponentCreation
-
 from nautobot_ssot.contrib.adapter import NautobotAdapter
 from nautobot_ssot.contrib.annotations import (
     CustomFieldAnnotation,
@@ -29,9 +27,14 @@ from nautobot_ssot.contrib.annotations import (
     ObjectMetadataAnnotation,
     RelationshipSideEnum,
 )
+from nautobot_ssot.contrib.base import BaseNautobotAdapter, BaseNautobotModel
 from nautobot_ssot.contrib.cache import OrmCache
+from nautobot_ssot.contrib.component_creation import SkipAutoComponentCreation, is_auto_component_creation_suppressed
 from nautobot_ssot.contrib.errors import ModelDeclarationError, RelatedObjectLookupError
 from nautobot_ssot.contrib.model import NautobotModel
+
+BaseNautobotAdapter.register(NautobotAdapter)
+BaseNautobotModel.register(NautobotModel)
 
 __all__ = (
     "CustomFieldAnnotation",
@@ -44,4 +47,5 @@ __all__ = (
     "RelatedObjectLookupError",
     "RelationshipSideEnum",
     "SkipAutoComponentCreation",
+    "is_auto_component_creation_suppressed",
 )

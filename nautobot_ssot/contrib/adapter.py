@@ -11,6 +11,7 @@ import pydantic
 from diffsync import Adapter
 from diffsync.diff import Diff
 from diffsync.enum import DiffSyncFlags
+from django.conf import settings
 from django.db.models import Model, Prefetch, QuerySet
 
 from nautobot_ssot.contrib.bulk import BulkWriter
@@ -19,8 +20,17 @@ from nautobot_ssot.contrib.cache import OrmCache, collection_paused, freeze
 from nautobot_ssot.contrib.lookups import is_to_many, label, model_field
 from nautobot_ssot.contrib.model import NautobotModel
 from nautobot_ssot.contrib.writers import DeferredWriter, StandardWriter, Writer
+from nautobot_ssot.utils.cache import ORMCache
 
 FieldHook = Callable[[str, Model], Any]
+
+PROGRESS_INTERVAL = 1000
+"""Default number of loaded objects between two progress messages (setting ``contrib.progress_logger_interval``)."""
+
+
+def contrib_setting(name: str, default: Any) -> Any:
+    """A setting of ``PLUGINS_CONFIG["nautobot_ssot"]["contrib"]``."""
+    return settings.PLUGINS_CONFIG.get("nautobot_ssot", {}).get("contrib", {}).get(name, default)
 
 
 class NautobotAdapter(Adapter):
@@ -43,6 +53,7 @@ class NautobotAdapter(Adapter):
         change_batch: The open batch of deferred writes (see ``nautobot_ssot.contrib.bulk.deferred``).
         written: The database objects created or updated by the sync, by diffsync model name and unique id, until
             the run's log entry takes them (``take_written``).
+        objects_loaded: Number of objects loaded from the database so far.
     """
 
     skip_auto_component_creation: ClassVar[bool] = False
@@ -85,6 +96,26 @@ class NautobotAdapter(Adapter):
         self._writers: dict[type[NautobotModel], Writer] = {}
         self.written: dict[tuple[str, str], Model] = {}
         self._field_hooks: dict[type[NautobotModel], dict[str, FieldHook]] = {}
+        self.objects_loaded = 0
+        self.enable_progress_logger = bool(contrib_setting("enable_progress_logger", False))
+        self.progress_logger_interval = int(contrib_setting("progress_logger_interval", PROGRESS_INTERVAL))
+
+    @property
+    def cache(self) -> ORMCache:
+        """The ORM cache with the interface of nautobot-ssot 4.x (the same objects as ``orm_cache``)."""
+        return ORMCache(self.orm_cache)
+
+    @cache.setter
+    def cache(self, value: ORMCache) -> None:
+        """Use ``value``'s objects as this adapter's ORM cache."""
+        self.orm_cache = value.store
+
+    def log_loaded_objects(self, increment: int = 1) -> None:
+        """Count loaded objects; with the ``contrib.enable_progress_logger`` setting, log every interval."""
+        before, self.objects_loaded = self.objects_loaded, self.objects_loaded + increment
+        interval = self.progress_logger_interval
+        if self.enable_progress_logger and self.objects_loaded // interval > before // interval:
+            self.job.logger.info("SSoT Contrib Progress: Loaded %s objects from database.", self.objects_loaded)
 
     @property
     def _cache_hits(self) -> Counter[str]:
@@ -224,6 +255,7 @@ class NautobotAdapter(Adapter):
         except pydantic.ValidationError as error:
             raise ValueError(f"{model_class.__name__} cannot hold {database_object!r}: {error}") from error
         self.add(instance)
+        self.log_loaded_objects()
         if self.writer_for(model_class) is self.bulk_writer:
             self.bulk_writer.remember(instance, database_object)
         for child_modelname, relation in model_class._children.items():
@@ -263,3 +295,6 @@ class NautobotAdapter(Adapter):
                 f"{model_class.__name__}._children: '{relation}' is not a to-many relation of "
                 f"{label(model_class._model)}, so the children cannot be loaded through it"
             )
+
+
+__all__ = ("NautobotAdapter", "ORMCache")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from diffsync.exceptions import ObjectNotCreated, ObjectNotDeleted, ObjectNotUpdated
 from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError, RestrictedError
 
@@ -39,3 +40,35 @@ def describe_error(error: Exception) -> str:
     if isinstance(error, (ProtectedError, RestrictedError)):
         return str(error.args[0])
     return str(error) or type(error).__name__
+
+
+class WriteRefused(Exception):
+    """A write the database refused: ``args[0]`` is the original error, ``str()`` the message for people.
+
+    Mixed into diffsync's ObjectNotCreated/Updated/Deleted below, so that code written for nautobot-ssot 4.x
+    that reads ``error.args[0]`` gets the original exception, as it did there.
+
+    Attributes:
+        message: What was refused and why.
+    """
+
+    def __init__(self, error: Exception, message: str):
+        """Keep the original error as the first argument and the message for ``str()``."""
+        super().__init__(error)
+        self.message = message
+
+    def __str__(self) -> str:
+        """The message for people."""
+        return self.message
+
+
+class CreateRefused(WriteRefused, ObjectNotCreated):
+    """The database refused to create an object (a diffsync ObjectNotCreated)."""
+
+
+class UpdateRefused(WriteRefused, ObjectNotUpdated):
+    """The database refused to update an object (a diffsync ObjectNotUpdated)."""
+
+
+class DeleteRefused(WriteRefused, ObjectNotDeleted):
+    """The database refused to delete an object (a diffsync ObjectNotDeleted)."""

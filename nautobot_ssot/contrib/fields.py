@@ -27,6 +27,7 @@ from nautobot_ssot.contrib.annotations import (
 )
 from nautobot_ssot.contrib.errors import ModelDeclarationError
 from nautobot_ssot.contrib.kinds import (
+    AttributePathKind,
     CustomFieldKind,
     Declaration,
     FieldKind,
@@ -36,6 +37,7 @@ from nautobot_ssot.contrib.kinds import (
     ObjectMetadataKind,
     PlainKind,
     RelationshipToManyKind,
+    RelationshipToOneDictKind,
     RelationshipToOneKind,
     ToManyKind,
 )
@@ -171,9 +173,21 @@ def member_of(decl: Declaration, model_class: type, name: str) -> Member:
         decl.fail(
             name, "has more than one of CustomFieldAnnotation, CustomRelationshipAnnotation, ObjectMetadataAnnotation"
         )
+    marker = markers[0] if markers else None
     item = list_item(info.annotation)
+    one = optional_inner(info.annotation)
+    if item is None and isinstance(marker, CustomRelationshipAnnotation) and is_typeddict(one):
+        return Member(name, marker, one, False)
     item_type = item if item is not None and is_typeddict(item) else None
-    return Member(name, markers[0] if markers else None, item_type, item is not None)
+    return Member(name, marker, item_type, item is not None)
+
+
+def optional_inner(annotation: Any) -> Any:
+    """Return ``X`` for ``Optional[X]``; the annotation itself for anything else."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        others = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return others[0] if len(others) == 1 else annotation
+    return annotation
 
 
 def list_item(annotation: Any) -> Any:
@@ -198,9 +212,7 @@ def classify(decl: Declaration, member: Member) -> tuple[type[FieldKind], Hashab
         return classify_marked(decl, member)
     field = model_field(decl.django_model, member.head)
     if field is None:
-        if SEPARATOR not in member.name and hasattr(decl.django_model, member.name):
-            return PlainKind, member.name
-        decl.fail(member.name, f"'{member.head}' is not a field of {label(decl.django_model)}")
+        return classify_attribute(decl, member)
     if isinstance(field, GenericForeignKey):
         return classify_relation(decl, member, GenericForeignKeyKind, "as in '{name}__app_label'")
     if is_to_many(field):
@@ -216,6 +228,17 @@ def classify(decl: Declaration, member: Member) -> tuple[type[FieldKind], Hashab
     if SEPARATOR in member.name:
         decl.fail(member.name, f"'{member.head}' of {label(decl.django_model)} is not a relation to look up through")
     return PlainKind, member.name
+
+
+def classify_attribute(decl: Declaration, member: Member) -> tuple[type[FieldKind], Hashable]:
+    """Classify a field whose name does not start with a Django field: an attribute (property) of the model.
+
+    Raises:
+        ModelDeclarationError: The model has no such attribute either.
+    """
+    if not hasattr(decl.django_model, member.head):
+        decl.fail(member.name, f"'{member.head}' is not a field of {label(decl.django_model)}")
+    return (AttributePathKind if SEPARATOR in member.name else PlainKind), member.name
 
 
 def classify_relation(
@@ -237,7 +260,7 @@ def classify_marked(decl: Declaration, member: Member) -> tuple[type[FieldKind],
         return ObjectMetadataKind, member.name
     if isinstance(marker, CustomRelationshipAnnotation):
         if member.item_type is not None:
-            return RelationshipToManyKind, member.name
+            return (RelationshipToManyKind if member.is_list else RelationshipToOneDictKind), member.name
         if SEPARATOR in member.name and not member.is_list:
             return RelationshipToOneKind, (member.head, marker)
     decl.fail(

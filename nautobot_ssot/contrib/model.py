@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any, ClassVar, Optional
 
 from diffsync import Adapter, DiffSyncModel
-from diffsync.exceptions import ObjectNotCreated, ObjectNotDeleted, ObjectNotUpdated
+from diffsync.exceptions import ObjectCrudException, ObjectNotCreated, ObjectNotDeleted, ObjectNotUpdated
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -15,17 +15,25 @@ from django.db.models import Model, ProtectedError, QuerySet, RestrictedError
 from pydantic import BaseModel, model_validator
 from typing_extensions import Self
 
-from nautobot_ssot.contrib.errors import describe_error
+from nautobot_ssot.contrib.base import BaseNautobotModel
+from nautobot_ssot.contrib.errors import CreateRefused, DeleteRefused, UpdateRefused, describe_error
 from nautobot_ssot.contrib.fields import FieldPlan, build_plan, check_declared_names
 from nautobot_ssot.contrib.kinds.base import sort_items
 from nautobot_ssot.contrib.lookups import resolve
+from nautobot_ssot.contrib.types import (
+    CustomFieldAnnotation,
+    CustomRelationshipAnnotation,
+    ObjectMetadataAnnotation,
+    RelationshipSideEnum,
+)
 from nautobot_ssot.contrib.writers import writer_for
+from nautobot_ssot.utils.diffsync import DiffSyncModelUtilityMixin
 
 WRITE_ERRORS = (ValidationError, ValueError, IntegrityError, ProtectedError, RestrictedError)
 """Errors of a single write that become diffsync's ObjectNotCreated/Updated/Deleted (the sync goes on)."""
 
 
-class NautobotModel(DiffSyncModel):
+class NautobotModel(DiffSyncModel, DiffSyncModelUtilityMixin):
     """A DiffSyncModel that loads from and writes to a Nautobot model, driven by its annotations.
 
     Set ``_model`` to the Django model and declare fields as usual for diffsync. Each field in
@@ -62,7 +70,8 @@ class NautobotModel(DiffSyncModel):
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         """Check the declaration and analyse the fields when a subclass is defined.
 
-        A subclass without ``_identifiers`` is taken as an abstract base and is not analysed.
+        A subclass without ``_identifiers`` or without ``_model`` is taken as a shared base and is not analysed
+        (a class without ``_model`` fails when it is first loaded or written).
 
         Raises:
             ModelDeclarationError: The declaration cannot work.
@@ -71,7 +80,7 @@ class NautobotModel(DiffSyncModel):
         check_declared_names(cls)
         super().__pydantic_init_subclass__(**kwargs)
         cls._field_plan = None
-        if cls._identifiers and apps.models_ready:
+        if cls._identifiers and cls._model is not None and apps.models_ready:
             cls._field_plan = build_plan(cls)
 
     @classmethod
@@ -140,7 +149,8 @@ class NautobotModel(DiffSyncModel):
     def create(cls, adapter: Adapter, ids: dict, attrs: dict) -> Optional[Self]:
         """Create the database object and its related data through the adapter's writer, then this object.
 
-        Fields missing from ``attrs`` take their defaults.
+        Attributes missing from ``attrs`` whose value is None are not written: their database fields keep the
+        Django model's defaults (as in nautobot-ssot 4.x).
 
         Raises:
             ObjectNotCreated: The values do not validate as this class, or the database refused the object; the
@@ -149,9 +159,10 @@ class NautobotModel(DiffSyncModel):
         try:
             instance = super().create(adapter, ids, attrs)
             values = {**instance.get_identifiers(), **instance.get_attrs()}
-            note_written(adapter, instance, writer_for(adapter, cls).create(cls, instance, values))
+            writer = writer_for(adapter, cls)
+            note_written(adapter, instance, writer.create(cls, instance, values, given_fields(ids, attrs, values)))
         except WRITE_ERRORS as error:
-            raise ObjectNotCreated(f"{cls.get_type()} {ids}: {describe_error(error)}") from error
+            raise CreateRefused(error, f"{cls.get_type()} {ids}: {describe_error(error)}") from error
         return instance
 
     def update(self, attrs: dict) -> Optional[Self]:
@@ -164,7 +175,8 @@ class NautobotModel(DiffSyncModel):
         try:
             note_written(self.adapter, self, writer_for(self.adapter, type(self)).update(self, values, attrs))
         except WRITE_ERRORS as error:
-            raise ObjectNotUpdated(f"{self.get_type()} {self.get_identifiers()}: {describe_error(error)}") from error
+            message = f"{self.get_type()} {self.get_identifiers()}: {describe_error(error)}"
+            raise UpdateRefused(error, message) from error
         return super().update(attrs)
 
     def delete(self) -> Optional[Self]:
@@ -176,7 +188,8 @@ class NautobotModel(DiffSyncModel):
         try:
             writer_for(self.adapter, type(self)).delete(self)
         except WRITE_ERRORS as error:
-            raise ObjectNotDeleted(f"{self.get_type()} {self.get_identifiers()}: {describe_error(error)}") from error
+            message = f"{self.get_type()} {self.get_identifiers()}: {describe_error(error)}"
+            raise DeleteRefused(error, message) from error
         return super().delete()
 
 
@@ -185,6 +198,11 @@ def note_written(adapter: Adapter, instance: NautobotModel, database_object: Opt
     written = getattr(adapter, "written", None)
     if isinstance(written, dict) and database_object is not None:
         written[(instance.get_type(), instance.get_unique_id())] = database_object
+
+
+def given_fields(ids: dict, attrs: dict, values: dict) -> set[str]:
+    """The fields ``create`` writes: those given in ``ids`` or ``attrs``, and any other that is not None."""
+    return {*ids, *attrs, *(name for name, value in values.items() if value is not None)}
 
 
 @cache
@@ -228,3 +246,19 @@ def adopt_annotated_model(model_class: type) -> None:
         annotated = getattr(sys.modules.get(model_class.__module__), annotated, None)
     if "_model" not in model_class.__dict__ and isinstance(annotated, type) and issubclass(annotated, Model):
         type.__setattr__(model_class, "_model", annotated)
+
+
+__all__ = (
+    "BaseNautobotModel",
+    "CustomFieldAnnotation",
+    "CustomRelationshipAnnotation",
+    "DiffSyncModel",
+    "DiffSyncModelUtilityMixin",
+    "NautobotModel",
+    "ObjectCrudException",
+    "ObjectMetadataAnnotation",
+    "ObjectNotCreated",
+    "ObjectNotDeleted",
+    "ObjectNotUpdated",
+    "RelationshipSideEnum",
+)

@@ -13,7 +13,7 @@ The adapter chooses a writer once per model class (``NautobotAdapter.writer_for`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
@@ -41,8 +41,17 @@ class Writer(Protocol):
 
     deferred: bool
 
-    def create(self, model_class: type[NautobotModel], instance: NautobotModel, values: dict[str, Any]) -> Model:
-        """Write a new object with ``values`` (every field of the class); return the database object."""
+    def create(
+        self,
+        model_class: type[NautobotModel],
+        instance: NautobotModel,
+        values: dict[str, Any],
+        given: Iterable[str] | None = None,
+    ) -> Model:
+        """Write a new object with ``values`` (every field of the class); return the database object.
+
+        ``given`` names the fields to write (None: all); the others keep the Django model's defaults.
+        """
 
     def update(self, instance: NautobotModel, values: dict[str, Any], changed: dict[str, Any]) -> Model:
         """Write the ``changed`` attributes of the object ``instance`` stands for (``values``: every field).
@@ -79,10 +88,16 @@ class StandardWriter:
     orm_cache: OrmCache | None = None
     skip_components: bool = False
 
-    def create(self, model_class: type[NautobotModel], instance: NautobotModel, values: dict[str, Any]) -> Model:
-        """Build the object from ``values`` and save it with ``validated_save()``, then its related data."""
+    def create(
+        self,
+        model_class: type[NautobotModel],
+        instance: NautobotModel,
+        values: dict[str, Any],
+        given: Iterable[str] | None = None,
+    ) -> Model:
+        """Build the object from ``values`` (the ``given`` fields) and save it with ``validated_save()``."""
         with self.writing(model_class):
-            return model_class.field_plan().write(model_class._model(), values, self.adapter)
+            return model_class.field_plan().write(model_class._model(), values, self.adapter, changed=given)
 
     def update(self, instance: NautobotModel, values: dict[str, Any], changed: dict[str, Any]) -> Model:
         """Write the changed fields onto the database object and save it with ``validated_save()``."""
@@ -118,10 +133,16 @@ class DeferredWriter(StandardWriter):
 
     batch: ChangeBatch = field(default_factory=lambda: ChangeBatch(None))
 
-    def create(self, model_class: type[NautobotModel], instance: NautobotModel, values: dict[str, Any]) -> Model:
+    def create(
+        self,
+        model_class: type[NautobotModel],
+        instance: NautobotModel,
+        values: dict[str, Any],
+        given: Iterable[str] | None = None,
+    ) -> Model:
         """Save the new object; its change record is written with its batch."""
         with self.batch.deferring(written(instance, ObjectChangeActionChoices.ACTION_CREATE), model_class):
-            return super().create(model_class, instance, values)
+            return super().create(model_class, instance, values, given)
 
     def update(self, instance: NautobotModel, values: dict[str, Any], changed: dict[str, Any]) -> Model:
         """Save the changed object; its change record is written with its batch."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from nautobot.apps.jobs import register_jobs
 
+from nautobot_ssot.exceptions import JobException
 from nautobot_ssot.jobs.base import DataMapping, DataSource, DataSyncBaseJob, DataTarget
 
-__all__ = ("DataMapping", "DataSource", "DataSyncBaseJob", "DataTarget", "get_data_jobs", "jobs")
+__all__ = ("DataMapping", "DataSource", "DataSyncBaseJob", "DataTarget", "JobException", "get_data_jobs", "jobs")
 
 
 def _example_jobs() -> list[type[DataSyncBaseJob]]:

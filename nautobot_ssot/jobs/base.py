@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from diffsync.enum import DiffSyncFlags
+from django.conf import settings
 from django.db.models import Model
 from django.templatetags.static import static
 from django.utils import timezone
@@ -17,12 +19,14 @@ from nautobot.extras.constants import CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL
 
 from nautobot_ssot.choices import (
     ConflictPolicyChoices,
+    SyncLogEntryActionChoices,
     SyncLogEntryStatusChoices,
     SyncModeChoices,
     SyncOutcomeChoices,
 )
 from nautobot_ssot.contrib.adapter import NautobotAdapter
 from nautobot_ssot.contrib.cache import collection_paused
+from nautobot_ssot.contrib.component_creation import SkipAutoComponentCreation
 from nautobot_ssot.models import Sync, SyncLogEntry
 from nautobot_ssot.sync.badinput import Rejections, collecting_rejections, protect_rejected
 from nautobot_ssot.sync.conflicts import ConflictSettings, detect_conflicts, last_real_run_start
@@ -30,10 +34,17 @@ from nautobot_ssot.sync.convergence import DEFAULT_NOT_CONVERGING_RUNS, flag_not
 from nautobot_ssot.sync.diffstore import store_diff
 from nautobot_ssot.sync.executor import SyncStopped, apply_diff
 from nautobot_ssot.sync.grace import GracePeriod, GraceRun
-from nautobot_ssot.sync.guards import DEFAULT_MAX_DELETE_PERCENT, DeleteGuard, check_deletes
+from nautobot_ssot.sync.guards import (
+    DEFAULT_MAX_DELETE_PERCENT,
+    DEFAULT_MIN_TARGET_OBJECTS,
+    DeleteGuard,
+    check_deletes,
+    small_target_note,
+)
 from nautobot_ssot.sync.liveness import Heartbeat, reap_stale_syncs
 from nautobot_ssot.sync.locking import run_lock
 from nautobot_ssot.sync.logcapture import LogCollector
+from nautobot_ssot.sync.parallel import ThreadedAdapterLoader, load_both
 from nautobot_ssot.sync.phases import measure_phase
 from nautobot_ssot.sync.plan import (
     PlanError,
@@ -115,6 +126,9 @@ class DataSyncBaseJob(Job):
     - ``data_source`` / ``data_target``: labels of the two systems (default: the job name);
     - ``data_source_icon`` / ``data_target_icon``: URLs of icons for the two systems.
 
+    A job may set ``skip_auto_component_creation = True`` (or the app setting of the same name may) to create
+    Devices and Modules without the components their types would add, for the whole run.
+
     Only one run of a job runs at a time: a run that starts while another run of the same job is in
     progress is refused (see the safety documentation).
 
@@ -130,10 +144,16 @@ class DataSyncBaseJob(Job):
             all-or-nothing run stops at the first failure but cannot undo what it already wrote.
         safety: The safety options of this run.
         rejections: Source records rejected at load time (see ``nautobot_ssot.sync.badinput``).
+        parallel_loading: Load the source and the target adapter at the same time, each in its own thread.
+        skip_auto_component_creation: Create Devices and Modules without their types' components during the run.
     """
 
     dryrun = DryRunVar(description="Perform a dry-run, making no actual changes to the target data.")
     memory_profiling = BooleanVar(description="Perform a memory profiling analysis.", default=False)
+    parallel_loading = BooleanVar(
+        description="Load the source and the target adapter at the same time, each in its own thread.",
+        default=False,
+    )
     validate_dry_run = BooleanVar(
         description="With dry run: apply every change inside a transaction that is always rolled back, "
         "to report the errors a real run would hit.",
@@ -171,6 +191,7 @@ class DataSyncBaseJob(Job):
     )
 
     store_unchanged_log_entries: bool = False
+    skip_auto_component_creation: bool = False
     supports_rollback: bool = True
 
     def __init__(self):
@@ -182,6 +203,7 @@ class DataSyncBaseJob(Job):
         self.target_adapter = None
         self.dryrun: bool = self.dryrun_default
         self.memory_profiling: bool = False
+        self.parallel_loading: bool = False
         self.log_collector: LogCollector | None = None
         self.diffsync_flags = DiffSyncFlags.CONTINUE_ON_FAILURE | DiffSyncFlags.LOG_UNCHANGED_RECORDS
         self.safety = SafetyOptions()
@@ -273,6 +295,9 @@ class DataSyncBaseJob(Job):
             ("target_load", f": {self.data_target}", self.load_target_adapter),
             ("diff", "", self.calculate_diff),
         )
+        if self.parallel_loading:
+            self._load_in_parallel(memory_profiling)
+            steps = steps[2:]
         for phase, system, step in steps:
             self.logger.info("%s%s...", PHASE_WORDS[phase], system)
             self.progress.start(phase)
@@ -286,6 +311,14 @@ class DataSyncBaseJob(Job):
         self.progress.start("sync", len(self.diff) if self.diff is not None else 0)
         with measure_phase(self.sync, "sync", self.logger, memory_profiling):
             self._run_sync_phase()
+
+    def _load_in_parallel(self, memory_profiling: bool) -> None:
+        """Load both adapters at the same time; both load times record the time until both are loaded."""
+        self.logger.info("Loading source and target adapters in parallel...")
+        with measure_phase(self.sync, "source_load", self.logger, memory_profiling), collection_paused():
+            load_both(self)
+        self.sync.target_load_time = self.sync.source_load_time
+        self.sync.save(update_fields=["target_load_time"])
 
     def check_before_sync(self) -> None:
         """Keep rejected records from causing deletes, swap in the plan, and apply the delete guard.
@@ -356,6 +389,9 @@ class DataSyncBaseJob(Job):
     def _guard_deletes(self) -> None:
         reason = check_deletes(self.safety.delete_guard, self.diff, self.target_adapter)
         if not reason:
+            note = small_target_note(self.safety.delete_guard, self.diff, self.target_adapter)
+            if note:
+                self.logger.info(note)
             return
         if not self.dryrun:
             raise SyncRefused(reason)
@@ -485,6 +521,7 @@ class DataSyncBaseJob(Job):
         """
         self.dryrun = self.dryrun_default if dryrun is None else bool(dryrun)
         self.memory_profiling = bool(memory_profiling)
+        self.parallel_loading = bool(kwargs.get("parallel_loading", False))
         self.safety = self._read_safety(kwargs)
         self.conflict_policy = kwargs.get("conflict_policy") or ""
         reap_stale_syncs()
@@ -506,9 +543,12 @@ class DataSyncBaseJob(Job):
         plan = kwargs.get("apply_plan") or None
         if plan is not None and not isinstance(plan, Sync):
             plan = Sync.objects.filter(pk=plan).first()
+        max_percent = int(_option(kwargs, "max_delete_percent", defaults["max_delete_percent"]))
+        explicit = hasattr(self.Meta, "max_delete_percent_default") or max_percent != DEFAULT_MAX_DELETE_PERCENT
         guard = DeleteGuard(
-            max_percent=int(_option(kwargs, "max_delete_percent", defaults["max_delete_percent"])),
+            max_percent=max_percent,
             max_count=_option(kwargs, "max_delete_count", defaults["max_delete_count"]),
+            min_target_objects=0 if explicit else DEFAULT_MIN_TARGET_OBJECTS,
         )
         return SafetyOptions(
             validate_dry_run=bool(_option(kwargs, "validate_dry_run", defaults["validate_dry_run"])),
@@ -541,7 +581,12 @@ class DataSyncBaseJob(Job):
     def _run_recorded(self) -> None:
         """Run ``sync_data`` with a heartbeat and log capture; record how it ended, whatever happens."""
         try:
-            with Heartbeat(self.sync), self.log_collector, collecting_rejections() as self.rejections:
+            with (
+                Heartbeat(self.sync),
+                self.log_collector,
+                collecting_rejections() as self.rejections,
+                self._component_creation(),
+            ):
                 self.sync_data(self.memory_profiling)
         except SyncRefused as refusal:
             self._end(SyncOutcomeChoices.OUTCOME_REFUSED, str(refusal))
@@ -553,6 +598,16 @@ class DataSyncBaseJob(Job):
         finally:
             self.progress.finish()
             self._record_outcome()
+
+    @contextmanager
+    def _component_creation(self) -> Iterator[None]:
+        """Suppress automatic Device/Module components when the job or the app setting asks for it."""
+        app_setting = settings.PLUGINS_CONFIG.get("nautobot_ssot", {}).get("skip_auto_component_creation", False)
+        skip = bool(self.skip_auto_component_creation or app_setting)
+        if skip:
+            self.logger.info("skip_auto_component_creation: Devices and Modules get no automatic components.")
+        with SkipAutoComponentCreation() if skip else nullcontext():
+            yield
 
     def _refuse_concurrent(self) -> None:
         """Record this run as refused because another run of the same job holds the lock."""
@@ -637,3 +692,14 @@ class DataTarget(DataSyncBaseJob):
     def data_source_icon(cls) -> str:  # noqa: N805
         """Nautobot's logo."""
         return static("img/nautobot_logo.png")
+
+
+__all__ = (
+    "DataMapping",
+    "DataSource",
+    "DataSyncBaseJob",
+    "DataTarget",
+    "NautobotAdapter",
+    "SyncLogEntryActionChoices",
+    "ThreadedAdapterLoader",
+)

@@ -1,7 +1,9 @@
 """Turn diffsync's structlog events into SyncLogEntry rows of the run that emitted them.
 
 One processor is added to structlog's chain once per process (``install_processor``); it does
-nothing unless a run is capturing in the current context. A run captures through
+nothing unless a run is capturing in the current context. While a run captures, diffsync's events go to the
+run's log entries and to the ``nautobot_ssot.diffsync`` logger at DEBUG level, and no further: structlog's
+default output is standard output, which a Celery worker logs as WARNING into the job log. A run captures through
 ``LogCollector``, a context manager that routes events through a ``ContextVar`` (so two runs in one
 process, or one after another in the same worker, never see each other's events) and writes the
 rows in batches.
@@ -9,6 +11,7 @@ rows in batches.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, MutableMapping
@@ -29,13 +32,27 @@ ObjectLookup = Callable[[str, str], Model | None]
 
 _active: ContextVar[LogCollector | None] = ContextVar("nautobot_ssot_log_collector", default=None)
 
+diffsync_logger = logging.getLogger("nautobot_ssot.diffsync")
+"""Where diffsync's events of a capturing run are logged, at DEBUG level."""
 
-def capture_processor(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """Structlog processor: hand diffsync sync events to the run capturing in this context."""
+
+def capture_processor(_logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Structlog processor: hand diffsync events to the run capturing in this context, and print nothing.
+
+    Outside a capturing run, events go on through structlog's chain unchanged.
+
+    Raises:
+        structlog.DropEvent: A run is capturing (the event is recorded and logged at DEBUG level).
+    """
     collector = _active.get()
-    if collector is not None and all(key in event_dict for key in DIFFSYNC_EVENT_KEYS):
+    if collector is None:
+        return event_dict
+    if all(key in event_dict for key in DIFFSYNC_EVENT_KEYS):
         collector.add(event_dict)
-    return event_dict
+    if diffsync_logger.isEnabledFor(logging.DEBUG):
+        details = " ".join(f"{key}={value}" for key, value in event_dict.items() if key != "event")
+        diffsync_logger.debug("%s (%s) %s", event_dict.get("event", ""), method, details)
+    raise structlog.DropEvent
 
 
 def install_processor() -> None:

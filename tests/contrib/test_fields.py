@@ -49,7 +49,15 @@ class DeclarationErrorTestCase(TestCase):
         self.assertIn(message, str(raised.exception))
 
     def test_no_model(self):
-        self.assertDeclarationError("Broken._model: not set", _identifiers=("name",), __annotations__={"name": str})
+        """A class without ``_model`` is a shared base (nautobot-ssot 4.x accepts it); using it fails clearly."""
+        broken = type(
+            "Broken",
+            (NautobotModel,),
+            {"__module__": __name__, "_identifiers": ("name",), "__annotations__": {"name": str}},
+        )
+        with self.assertRaises(ModelDeclarationError) as raised:
+            broken.field_plan()
+        self.assertIn("Broken._model: not set", str(raised.exception))
 
     def test_model_not_a_django_model(self):
         self.assertDeclarationError(

@@ -26,8 +26,17 @@ MODELS = {
 
 class TypedDictTestCase(TestCase):
     def test_every_key_is_a_lookup_on_its_model(self):
-        self.assertEqual(set(typeddicts.__all__), set(MODELS))
+        self.assertEqual(set(typeddicts.__all__) - {"SortKey"}, set(MODELS))
         for name, model in MODELS.items():
             for key in typeddict_keys(getattr(typeddicts, name)):
                 with self.subTest(typeddict=name, key=key):
                     joins_for(model, Lookup.parse(key))
+
+    def test_every_typeddict_marks_its_sort_key(self):
+        from nautobot_ssot.contrib.sorting import get_sort_key_from_typed_dict  # noqa: PLC0415
+
+        for name in MODELS:
+            with self.subTest(typeddict=name):
+                self.assertIn(
+                    get_sort_key_from_typed_dict(getattr(typeddicts, name)), typeddict_keys(getattr(typeddicts, name))
+                )

@@ -110,6 +110,18 @@ class CeleryProcessTestCase(TransactionTestCase):
             sorted(Tenant.objects.filter(name__startswith="fx-w").values_list("name", flat=True)), ["fx-w1", "fx-w2"]
         )
 
+    def test_an_ordinary_run_leaves_no_warning_in_the_job_log(self):
+        """diffsync's events go to the sync's log entries, not to standard output (logged as WARNING by Celery)."""
+        self.start_worker()
+        job_result = JobResult.enqueue_job(
+            self.job_model, self.user, job_queue=self.queue, job_kwargs=self.form_kwargs(source_names="fx-q1,fx-q2")
+        )
+        result = self.wait_for(lambda: JobResult.objects.filter(pk=job_result.pk).first())
+        self.assertEqual(result.status, JobResultStatusChoices.STATUS_SUCCESS, result.traceback)
+        warnings = result.job_log_entries.filter(log_level__in=("warning", "error", "critical"))
+        self.assertEqual(list(warnings.values_list("message", flat=True)), [])
+        self.assertEqual(Sync.objects.get(job_result=result).logs.filter(action="create").count(), 2)
+
     def test_rest_api_run_is_executed_by_the_worker(self):
         self.start_worker()
         self.wait_for_worker()

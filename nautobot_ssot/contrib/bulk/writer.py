@@ -15,7 +15,7 @@ children and hierarchical models such as Location stay consistent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -94,8 +94,17 @@ class BulkWriter:
         share_related(database_object, self._shared)
         self.loaded[(instance.get_type(), instance.get_unique_id())] = database_object
 
-    def create(self, model_class: type[NautobotModel], instance: NautobotModel, values: dict[str, Any]) -> Model:
+    def create(
+        self,
+        model_class: type[NautobotModel],
+        instance: NautobotModel,
+        values: dict[str, Any],
+        given: Iterable[str] | None = None,
+    ) -> Model:
         """Build, validate and queue a new object; return it (written when the sync completes).
+
+        Every field is written (``given`` is not used): on the bulk path an attribute left out of ``attrs`` is
+        written with its value in ``values``.
 
         Raises:
             ValidationError: The object is not valid.
