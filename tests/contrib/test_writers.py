@@ -111,6 +111,17 @@ def sync(data: dict[str, list[dict[str, Any]]], user: User, **options: Any) -> i
         return apply_diff(source, target, source.diff_to(target), DiffSyncFlags.CONTINUE_ON_FAILURE).failed
 
 
+def make_network_fixtures() -> None:
+    """Create what ``network()`` refers to: device fixtures, the site, statuses and tags for its models, the group."""
+    base = make_base()
+    make_device_fixtures(base)
+    make_location(base, "Site A")
+    for model in (Device, Interface, IPAddress, Prefix, VLAN):
+        base.active.content_types.add(*content_types(model))
+    base.tags[0].content_types.add(*content_types(Device))
+    VLANGroup.objects.create(name="Campus")
+
+
 class Labels:
     """Stable names for generated primary keys, so that two runs' rows and records can be compared."""
 
@@ -158,13 +169,7 @@ class WriterFidelityTestCase(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        base = make_base()
-        make_device_fixtures(base)
-        make_location(base, "Site A")
-        for model in (Device, Interface, IPAddress, Prefix, VLAN):
-            base.active.content_types.add(*content_types(model))
-        base.tags[0].content_types.add(*content_types(Device))
-        VLANGroup.objects.create(name="Campus")
+        make_network_fixtures()
         cls.tester = User.objects.create(username="writer-tester")
 
     def run_path(self, **options: Any) -> dict[str, Any]:

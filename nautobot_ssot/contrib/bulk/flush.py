@@ -20,8 +20,8 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ContactAssociation, Note
-from nautobot.extras.signals import change_context_state
 
+from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, load_for_serializer
 from nautobot_ssot.contrib.bulk.pending import PendingQueue, PendingWrite
 from nautobot_ssot.contrib.bulk.relations import ThroughTable
@@ -109,11 +109,8 @@ class Flusher:
         for victim_model, victims in collector.data.items():
             self.recorder.save(self.recorder.build(list(victims), ObjectChangeActionChoices.ACTION_DELETE))
             forget_attachments(victim_model, [victim.pk for victim in victims])
-        token = change_context_state.set(None)
-        try:
+        with internals.without_change_context():
             collector.delete()
-        finally:
-            change_context_state.reset(token)
         self.trees.changed(model)
         self.validator.release(model, pks)
 
