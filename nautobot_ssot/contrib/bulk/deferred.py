@@ -123,7 +123,8 @@ class ChangeBatch:
         try:
             yield self.checkpoint
         except BaseException:
-            self._end(*sys.exc_info())
+            if self.is_open:  # not after a checkpoint whose batch failed
+                self._end(*sys.exc_info())
             raise
         else:
             self._end()
@@ -169,13 +170,11 @@ class ChangeBatch:
         except Exception as failure:  # noqa: BLE001  (any failure here loses the whole batch, reported below)
             with suppress(DatabaseError):
                 atomic.__exit__(type(failure), failure, failure.__traceback__)
-            self._lost(failure)
-            raise FlushFailed(f"{len(self.written)} objects were not stored: {describe_error(failure)}") from failure
+            raise self._lost(failure) from failure
         try:
             atomic.__exit__(*(error or (None, None, None)))
         except DatabaseError as failure:
-            self._lost(failure)
-            raise FlushFailed(f"{len(self.written)} objects were not stored: {describe_error(failure)}") from failure
+            raise self._lost(failure) from failure
         self._reset()
 
     def _write_records(self) -> None:
@@ -233,8 +232,9 @@ class ChangeBatch:
         memo = SerializerMemo(urls=self._urls.urls, slugs=self._urls.slugs)
         self.records.extend(build_records(sender, [instance], action, context, user, memo))
 
-    def _lost(self, error: Exception) -> None:
-        """Log every object of the lost batch as failed, as diffsync logs a failed object."""
+    def _lost(self, error: Exception) -> FlushFailed:
+        """Log every object of the lost batch as failed, as diffsync logs a failed object; return the run's error."""
+        failed = FlushFailed(f"{len(self.written)} objects were not stored: {describe_error(error)}")
         log = structlog.get_logger("nautobot_ssot.contrib.writers")
         for written in self.written:
             log.error(
@@ -248,6 +248,7 @@ class ChangeBatch:
                 status="error",
             )
         self._reset()
+        return failed
 
     def _reset(self) -> None:
         self.written, self.keys, self.records, self.refreshed = [], [], [], []
