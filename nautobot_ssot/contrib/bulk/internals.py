@@ -23,12 +23,12 @@ What is relied on:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import nautobot
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.dispatch import Signal
 from nautobot.extras.signals import change_context_state
 
@@ -143,6 +143,32 @@ def live_receivers(signal: Signal, sender: type[Model]) -> list[Any]:
     """Return the receivers ``signal`` calls when ``sender`` sends it."""
     live = signal._live_receivers(sender)
     return list(live[0] if isinstance(live, tuple) else live)
+
+
+@contextmanager
+def prefetched(objects: Sequence[Model], lookups: list[str]) -> Iterator[None]:
+    """Prefetch ``lookups`` on ``objects`` (all of one model) for the block, then drop what was prefetched.
+
+    A relation the objects hold prefetched already (their to-many fields, attached just before serializing) is
+    left as it is. Afterwards the objects hold nothing of what the block prefetched, so that a later read (their
+    next save, their next serialization) sees the database.
+    """
+    held = set(objects[0].__dict__.get("_prefetched_objects_cache", ())) if objects else set()
+    wanted = [lookup for lookup in lookups if lookup.split("__", 1)[0] not in held]
+    try:
+        prefetch_related_objects(list(objects), *wanted)
+        yield
+    finally:
+        forget_prefetched(objects, {lookup.split("__", 1)[0] for lookup in wanted})
+
+
+def forget_prefetched(objects: Sequence[Model], names: set[str]) -> None:
+    """Drop the prefetched relations ``names`` (by prefetch cache name) from ``objects``."""
+    for obj in objects:
+        cache = obj.__dict__.get("_prefetched_objects_cache")
+        if cache:
+            for name in names:
+                cache.pop(name, None)
 
 
 def set_prefetched(obj: Model, cache_name: str, template: QuerySet, related: list[Model]) -> None:
