@@ -102,12 +102,15 @@ def network(changed: bool = False) -> dict[str, list[dict[str, Any]]]:
     return {"vlan": vlans, "prefix": prefixes, "ip_address": ips, "device": devices, "interface": interfaces}
 
 
-def sync(data: dict[str, list[dict[str, Any]]], user: User, **options: Any) -> int:
+def sync(
+    data: dict[str, list[dict[str, Any]]], user: User, adapter: type[NautobotAdapter] | None = None, **options: Any
+) -> int:
     """Sync ``data`` into the database as a job does (job change context, the job's syncer); return failures."""
+    adapter = adapter or NetAdapter
     with web_request_context(user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
-        target = NetAdapter(job=None, **options)
+        target = adapter(job=None, **options)
         target.load()
-        source = source_for(NetAdapter, data)
+        source = source_for(adapter, data)
         return apply_diff(source, target, source.diff_to(target), DiffSyncFlags.CONTINUE_ON_FAILURE).failed
 
 
