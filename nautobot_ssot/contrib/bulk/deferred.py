@@ -32,7 +32,7 @@ import structlog
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, transaction
 from django.db.models import Model
-from django.db.models.signals import pre_delete
+from django.db.models.signals import pre_delete, pre_save
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ObjectChange
 from nautobot.extras.models.change_logging import ChangeLoggedModel
@@ -92,6 +92,7 @@ class ChangeBatch:
     _atomic: Any = None
     _writing: Any = None
     _urls: SerializerMemo = field(default_factory=SerializerMemo)
+    _first_seen: set[str] = field(default_factory=set)
 
     @property
     def is_open(self) -> bool:
@@ -110,11 +111,13 @@ class ChangeBatch:
             yield lambda: None
             return
         pre_delete.connect(self._deleting, dispatch_uid=f"ssot-deferred-{id(self)}")
+        pre_save.connect(self._saving, dispatch_uid=f"ssot-deferred-{id(self)}")
         try:
             with internals.tracking_changes(self._context):
                 yield from self._batches()
         finally:
             pre_delete.disconnect(dispatch_uid=f"ssot-deferred-{id(self)}")
+            pre_save.disconnect(dispatch_uid=f"ssot-deferred-{id(self)}")
             self._context, self.recorded = None, {}
 
     def _batches(self) -> Iterator[Callable[[], None]]:
@@ -231,6 +234,28 @@ class ChangeBatch:
             return
         memo = SerializerMemo(urls=self._urls.urls, slugs=self._urls.slugs)
         self.records.extend(build_records(sender, [instance], action, context, user, memo))
+
+    def _saving(self, sender: type[Model], instance: Model, **kwargs: Any) -> None:
+        """Keep the pre-change data Nautobot caches for an object only where the standard path would keep it.
+
+        Before an object without any change record is saved, Nautobot caches its stored data as the ``prechange``
+        of the webhooks and events of its change, unless a change record of it exists already. On the standard path
+        one does when the object's change was recorded earlier in the run, even within this save (an interface's
+        ``save()`` clears its tagged VLANs first, which records a change); deferred, that record is only registered.
+        So data cached while the object's change is registered already is dropped, as the standard path has none.
+        Runs after Nautobot's receiver (connected later).
+        """
+        context = self._context
+        if not (self.is_open and internals.is_deferring(context)) or instance.pk is None:
+            return
+        pk = str(instance.pk)
+        key = internals.change_key(
+            ContentType.objects.get_for_model(instance).pk, instance.pk, context.get_user(instance)
+        )
+        if key not in internals.registered_changes(context):
+            self._first_seen.add(pk)
+        elif pk not in self._first_seen:
+            internals.drop_pre_change(context, pk)
 
     def _lost(self, error: Exception) -> FlushFailed:
         """Log every object of the lost batch as failed, as diffsync logs a failed object; return the run's error."""

@@ -111,6 +111,13 @@ def deferring(context: Any) -> Iterator[None]:
         context.defer_object_changes = False
 
 
+def drop_pre_change(context: Any, pk: str) -> None:
+    """Forget the data Nautobot cached of object ``pk`` before its first save in the context (its ``prechange``)."""
+    for cached in (context.pre_object_data, context.pre_object_data_v2):
+        if cached:
+            cached.pop(pk, None)
+
+
 def is_deferring(context: Any) -> bool:
     """Whether Nautobot's receivers are registering changes without storing them (``deferring``)."""
     return bool(context.defer_object_changes)

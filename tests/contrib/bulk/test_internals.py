@@ -87,6 +87,18 @@ class ChangeContextCanaryTestCase(TestCase):
             self.assertFalse(internals.register_change(context, key, "update", tenant, self.user))
         self.assertEqual(ObjectChange.objects.filter(changed_object_id=tenant.pk).count(), 1)
 
+    def test_nautobot_caches_the_data_before_the_first_save_and_it_can_be_dropped(self):
+        tenant = Tenant.objects.create(name="Before")
+        ObjectChange.objects.filter(changed_object_id=tenant.pk).delete()
+        with web_request_context(self.user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
+            context = internals.current_context()
+            tenant.description = "after"
+            tenant.save()
+            self.assertEqual(context.pre_object_data_v2[str(tenant.pk)]["description"], "")
+            internals.drop_pre_change(context, str(tenant.pk))
+            self.assertNotIn(str(tenant.pk), context.pre_object_data)
+            self.assertNotIn(str(tenant.pk), context.pre_object_data_v2)
+
     def test_without_change_context_nothing_is_recorded(self):
         with web_request_context(self.user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
             context = internals.current_context()
