@@ -121,7 +121,10 @@ def make_hooks() -> User:
 
 
 class DispatchTestCase(TestCase):
-    """The default and the bulk path make Nautobot send what the 4.x-style path makes it send (devices, interfaces, addresses, prefixes, VLANs)."""
+    """The default and the bulk path make Nautobot send what the 4.x-style path makes it send.
+
+    Devices (with components from their type), interfaces with addresses, prefixes and VLANs.
+    """
 
     adapter: Any = None
 
