@@ -14,7 +14,7 @@ from diffsync.enum import DiffSyncFlags
 from django.conf import settings
 from django.db.models import Model, Prefetch, QuerySet
 
-from nautobot_ssot.contrib.bulk import BulkWriter
+from nautobot_ssot.contrib.bulk import BulkWriter, internals
 from nautobot_ssot.contrib.bulk.deferred import ChangeBatch
 from nautobot_ssot.contrib.cache import OrmCache, collection_paused, freeze
 from nautobot_ssot.contrib.lookups import is_to_many, label, model_field
@@ -95,6 +95,7 @@ class NautobotAdapter(Adapter):
         self.change_batch = ChangeBatch(self)
         self._writers: dict[type[NautobotModel], Writer] = {}
         self.written: dict[tuple[str, str], Model] = {}
+        self._internals_reason: str | None = None
         self._field_hooks: dict[type[NautobotModel], dict[str, FieldHook]] = {}
         self.objects_loaded = 0
         self.enable_progress_logger = bool(contrib_setting("enable_progress_logger", False))
@@ -168,10 +169,12 @@ class NautobotAdapter(Adapter):
         return self._writers[model_class]
 
     def _choose_writer(self, model_class: type[NautobotModel]) -> Writer:
+        skip = self.skip_auto_component_creation
+        if not self._internals_supported():
+            return StandardWriter(self, self.orm_cache, skip)
         if self.bulk_writer.accepts(model_class):
             return self.bulk_writer
         wanted = model_class._deferred_change_records
-        skip = self.skip_auto_component_creation
         if self.deferred_change_records if wanted is None else wanted:
             return DeferredWriter(self, self.orm_cache, skip, batch=self.change_batch)
         return StandardWriter(self, self.orm_cache, skip)
@@ -179,6 +182,14 @@ class NautobotAdapter(Adapter):
     def take_written(self, model_name: str, unique_id: str) -> Model | None:
         """Return (and forget) the database object the sync created or updated for this diffsync object, if any."""
         return self.written.pop((model_name, unique_id), None)
+
+    def _internals_supported(self) -> bool:
+        """Whether this Nautobot has the internals the deferred and bulk writers use (says once why not)."""
+        if self._internals_reason is None:
+            self._internals_reason = internals.internals_unsupported() or ""
+            if self._internals_reason:
+                self.bulk_writer.say(f"Every model is written through the standard path: {self._internals_reason}.")
+        return not self._internals_reason
 
     def remove_from_orm_cache(self, instance: Model) -> None:
         """Forget ``instance`` in the ORM cache (it was deleted)."""

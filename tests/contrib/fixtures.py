@@ -10,6 +10,7 @@ from diffsync import Adapter
 from diffsync.diff import Diff
 from diffsync.enum import DiffSyncFlags
 from django.contrib.contenttypes.models import ContentType
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 from nautobot.circuits.models import Provider
 from nautobot.dcim.models import Device, DeviceType, Interface, InterfaceTemplate, Location, LocationType, Manufacturer
@@ -155,3 +156,20 @@ def load(adapter_class: type[NautobotAdapter]) -> NautobotAdapter:
     adapter = adapter_class(job=None)
     adapter.load()
     return adapter
+
+
+def terminate_connection() -> None:
+    """Terminate the server process of the default database connection from a second connection.
+
+    What an administrator's ``pg_terminate_backend``, a failover or a network cut does to a running job: the next
+    statement on the connection fails with an ``OperationalError``.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()

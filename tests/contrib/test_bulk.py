@@ -106,6 +106,20 @@ def records(sites: int, changed: bool = False) -> dict[str, list[dict[str, Any]]
     return {"tenant": tenants, "location": locations}
 
 
+def make_site_fixtures() -> None:
+    """Create what ``records()`` refers to: location types, statuses, tags, the tenant group, the custom field."""
+    region = LocationType.objects.create(name="Region")
+    site = LocationType.objects.create(name="Site", parent=region)
+    for location_type in (region, site):
+        location_type.content_types.set(content_types(Location))
+    Status.objects.get(name="Planned").content_types.add(*content_types(Location))
+    for name in ("gold", "silver"):
+        Tag.objects.create(name=name).content_types.set(content_types(Location, Tenant))
+    TenantGroup.objects.create(name="Customers")
+    field = CustomField.objects.create(key="site_code", label="Site code", type=CustomFieldTypeChoices.TYPE_TEXT)
+    field.content_types.set(content_types(Location))
+
+
 @dataclass(frozen=True)
 class DatabaseState:
     """What a sync left in the database, by natural identifiers (primary keys differ between two runs)."""
@@ -156,16 +170,7 @@ class BulkPathTestCase(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        region = LocationType.objects.create(name="Region")
-        site = LocationType.objects.create(name="Site", parent=region)
-        for location_type in (region, site):
-            location_type.content_types.set(content_types(Location))
-        Status.objects.get(name="Planned").content_types.add(*content_types(Location))
-        for name in ("gold", "silver"):
-            Tag.objects.create(name=name).content_types.set(content_types(Location, Tenant))
-        TenantGroup.objects.create(name="Customers")
-        field = CustomField.objects.create(key="site_code", label="Site code", type=CustomFieldTypeChoices.TYPE_TEXT)
-        field.content_types.set(content_types(Location))
+        make_site_fixtures()
         cls.tester = User.objects.create(username="bulk-tester")
 
     def run_both(self, *steps: dict[str, list[dict[str, Any]]]) -> dict[bool, DatabaseState]:

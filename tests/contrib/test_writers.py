@@ -102,13 +102,27 @@ def network(changed: bool = False) -> dict[str, list[dict[str, Any]]]:
     return {"vlan": vlans, "prefix": prefixes, "ip_address": ips, "device": devices, "interface": interfaces}
 
 
-def sync(data: dict[str, list[dict[str, Any]]], user: User, **options: Any) -> int:
+def sync(
+    data: dict[str, list[dict[str, Any]]], user: User, adapter: type[NautobotAdapter] | None = None, **options: Any
+) -> int:
     """Sync ``data`` into the database as a job does (job change context, the job's syncer); return failures."""
+    adapter = adapter or NetAdapter
     with web_request_context(user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
-        target = NetAdapter(job=None, **options)
+        target = adapter(job=None, **options)
         target.load()
-        source = source_for(NetAdapter, data)
+        source = source_for(adapter, data)
         return apply_diff(source, target, source.diff_to(target), DiffSyncFlags.CONTINUE_ON_FAILURE).failed
+
+
+def make_network_fixtures() -> None:
+    """Create what ``network()`` refers to: device fixtures, the site, statuses and tags for its models, the group."""
+    base = make_base()
+    make_device_fixtures(base)
+    make_location(base, "Site A")
+    for model in (Device, Interface, IPAddress, Prefix, VLAN):
+        base.active.content_types.add(*content_types(model))
+    base.tags[0].content_types.add(*content_types(Device))
+    VLANGroup.objects.create(name="Campus")
 
 
 class Labels:
@@ -158,13 +172,7 @@ class WriterFidelityTestCase(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        base = make_base()
-        make_device_fixtures(base)
-        make_location(base, "Site A")
-        for model in (Device, Interface, IPAddress, Prefix, VLAN):
-            base.active.content_types.add(*content_types(model))
-        base.tags[0].content_types.add(*content_types(Device))
-        VLANGroup.objects.create(name="Campus")
+        make_network_fixtures()
         cls.tester = User.objects.create(username="writer-tester")
 
     def run_path(self, **options: Any) -> dict[str, Any]:

@@ -23,9 +23,9 @@ from django.db.models.query import get_prefetcher
 from nautobot.extras.constants import CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL, CHANGELOG_MAX_OBJECT_REPR
 from nautobot.extras.models import ObjectChange
 from nautobot.extras.models.change_logging import ChangeLoggedModel
-from nautobot.extras.signals import change_context_state
 from taggit.managers import TaggableManager
 
+from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.copy import copy_rows
 from nautobot_ssot.contrib.bulk.serialization import SerializerMemo, serialize_v1, serialize_v2
 
@@ -73,10 +73,7 @@ def attach_related(objects: list[Model], name: str) -> None:
         pks = frozenset(item.pk for item in related)
         if pks not in templates:
             templates[pks] = rel_qs.model._default_manager.filter(pk__in=pks)
-        queryset = templates[pks]._chain()
-        queryset._result_cache = related
-        queryset._prefetch_done = True
-        obj.__dict__.setdefault("_prefetched_objects_cache", {})[cache_name] = queryset
+        internals.set_prefetched(obj, cache_name, templates[pks], related)
 
 
 @dataclass
@@ -93,7 +90,7 @@ class ChangeRecorder:
     @property
     def context(self) -> Any:
         """The active change context (None outside a job or request: nothing is recorded)."""
-        return change_context_state.get()
+        return internals.current_context()
 
     @staticmethod
     def as_written(objects: list[Model]) -> list[Model]:
@@ -142,10 +139,9 @@ class ChangeRecorder:
         content_type = ContentType.objects.get_for_model(type(objects[0]))
         records = []
         for obj, data, data_v2 in zip(objects, flat, versions, strict=True):
-            key = f"{content_type.pk}__{obj.pk}" + (f"__{user.pk}" if user is not None else "")
-            if key in context.deferred_object_changes:
+            key = internals.change_key(content_type.pk, obj.pk, user)
+            if not internals.register_change(context, key, action, obj, user):
                 continue
-            context.deferred_object_changes[key] = [{"action": action, "instance": obj, "user": user}]
             record = obj.to_objectchange(action) if own else plain_record(obj, content_type, action, data, data_v2)
             if record is not None:
                 records.append(stamp(record, context, user))

@@ -32,12 +32,12 @@ import structlog
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, transaction
 from django.db.models import Model
-from django.db.models.signals import pre_delete
+from django.db.models.signals import pre_delete, pre_save
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ObjectChange
 from nautobot.extras.models.change_logging import ChangeLoggedModel
-from nautobot.extras.signals import change_context_state
 
+from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, attach_related, plain_record, stamp, to_many_names
 from nautobot_ssot.contrib.bulk.serialization import SerializerMemo, serialize_v1, serialize_v2
 from nautobot_ssot.contrib.errors import describe_error
@@ -92,6 +92,7 @@ class ChangeBatch:
     _atomic: Any = None
     _writing: Any = None
     _urls: SerializerMemo = field(default_factory=SerializerMemo)
+    _first_seen: set[str] = field(default_factory=set)
 
     @property
     def is_open(self) -> bool:
@@ -105,24 +106,31 @@ class ChangeBatch:
         Without a change context there is nothing to defer: the block runs as it is, and the checkpoint does
         nothing.
         """
-        self._context = change_context_state.get()
+        self._context = internals.current_context()
         if self._context is None:
             yield lambda: None
             return
         pre_delete.connect(self._deleting, dispatch_uid=f"ssot-deferred-{id(self)}")
-        changes = self._context.deferred_object_changes = TrackedChanges(self._context.deferred_object_changes)
+        pre_save.connect(self._saving, dispatch_uid=f"ssot-deferred-{id(self)}")
+        try:
+            with internals.tracking_changes(self._context):
+                yield from self._batches()
+        finally:
+            pre_delete.disconnect(dispatch_uid=f"ssot-deferred-{id(self)}")
+            pre_save.disconnect(dispatch_uid=f"ssot-deferred-{id(self)}")
+            self._context, self.recorded = None, {}
+
+    def _batches(self) -> Iterator[Callable[[], None]]:
+        """Open the first batch, yield the checkpoint, and end the open batch (after an error too)."""
         self._begin()
         try:
             yield self.checkpoint
         except BaseException:
-            self._end(*sys.exc_info())
+            if self.is_open:  # not after a checkpoint whose batch failed
+                self._end(*sys.exc_info())
             raise
         else:
             self._end()
-        finally:
-            pre_delete.disconnect(dispatch_uid=f"ssot-deferred-{id(self)}")
-            self._context.deferred_object_changes = dict(changes)
-            self._context, self.recorded = None, {}
 
     def checkpoint(self) -> None:
         """Write and commit the open batch when it is full, then open the next one."""
@@ -144,14 +152,11 @@ class ChangeBatch:
         if writer is not self._writing:
             self._serialize()
             self._writing = writer
-        changes = self._context.deferred_object_changes
+        changes = internals.registered_changes(self._context)
         start = len(changes)
         changes.touched.clear()
-        self._context.defer_object_changes = True
-        try:
+        with internals.deferring(self._context):
             yield
-        finally:
-            self._context.defer_object_changes = False
         self.keys.extend(islice(changes, start, None))
         self.touched.update(key for key in changes.touched if key in self.recorded)
         self.written.append(written)
@@ -168,13 +173,11 @@ class ChangeBatch:
         except Exception as failure:  # noqa: BLE001  (any failure here loses the whole batch, reported below)
             with suppress(DatabaseError):
                 atomic.__exit__(type(failure), failure, failure.__traceback__)
-            self._lost(failure)
-            raise FlushFailed(f"{len(self.written)} objects were not stored: {describe_error(failure)}") from failure
+            raise self._lost(failure) from failure
         try:
             atomic.__exit__(*(error or (None, None, None)))
         except DatabaseError as failure:
-            self._lost(failure)
-            raise FlushFailed(f"{len(self.written)} objects were not stored: {describe_error(failure)}") from failure
+            raise self._lost(failure) from failure
         self._reset()
 
     def _write_records(self) -> None:
@@ -192,7 +195,7 @@ class ChangeBatch:
         the new serialization as Nautobot updates a record when its object changes again in the same context.
         """
         groups: dict[tuple[type[Model], str, Any], list[tuple[str, Model]]] = {}
-        changes = self._context.deferred_object_changes
+        changes = internals.registered_changes(self._context)
         for key in dict.fromkeys([*self.keys, *self.touched]):
             for entry in changes.get(key, ()):
                 if entry["action"] != ObjectChangeActionChoices.ACTION_DELETE:
@@ -221,20 +224,42 @@ class ChangeBatch:
     def _deleting(self, sender: type[Model], instance: Model, **kwargs: Any) -> None:
         """Serialize an object being deleted in the batch while it still exists (after Nautobot registered it)."""
         context = self._context
-        if not (self.is_open and context.defer_object_changes and hasattr(instance, "to_objectchange")):
+        if not (self.is_open and internals.is_deferring(context) and hasattr(instance, "to_objectchange")):
             return
         user = context.get_user(instance)
-        content_type = ContentType.objects.get_for_model(instance)
-        key = f"{content_type.pk}__{instance.pk}" + (f"__{user.pk}" if user is not None else "")
+        key = internals.change_key(ContentType.objects.get_for_model(instance).pk, instance.pk, user)
         action = ObjectChangeActionChoices.ACTION_DELETE
-        entries = context.deferred_object_changes.get(key) or [{}]
+        entries = internals.registered_changes(context).get(key) or [{}]
         if entries[-1].get("instance") is not instance or entries[-1].get("action") != action:
             return
         memo = SerializerMemo(urls=self._urls.urls, slugs=self._urls.slugs)
         self.records.extend(build_records(sender, [instance], action, context, user, memo))
 
-    def _lost(self, error: Exception) -> None:
-        """Log every object of the lost batch as failed, as diffsync logs a failed object."""
+    def _saving(self, sender: type[Model], instance: Model, **kwargs: Any) -> None:
+        """Keep the pre-change data Nautobot caches for an object only where the standard path would keep it.
+
+        Before an object without any change record is saved, Nautobot caches its stored data as the ``prechange``
+        of the webhooks and events of its change, unless a change record of it exists already. On the standard path
+        one does when the object's change was recorded earlier in the run, even within this save (an interface's
+        ``save()`` clears its tagged VLANs first, which records a change); deferred, that record is only registered.
+        So data cached while the object's change is registered already is dropped, as the standard path has none.
+        Runs after Nautobot's receiver (connected later).
+        """
+        context = self._context
+        if not (self.is_open and internals.is_deferring(context)) or instance.pk is None:
+            return
+        pk = str(instance.pk)
+        key = internals.change_key(
+            ContentType.objects.get_for_model(instance).pk, instance.pk, context.get_user(instance)
+        )
+        if key not in internals.registered_changes(context):
+            self._first_seen.add(pk)
+        elif pk not in self._first_seen:
+            internals.drop_pre_change(context, pk)
+
+    def _lost(self, error: Exception) -> FlushFailed:
+        """Log every object of the lost batch as failed, as diffsync logs a failed object; return the run's error."""
+        failed = FlushFailed(f"{len(self.written)} objects were not stored: {describe_error(error)}")
         log = structlog.get_logger("nautobot_ssot.contrib.writers")
         for written in self.written:
             log.error(
@@ -248,33 +273,11 @@ class ChangeBatch:
                 status="error",
             )
         self._reset()
+        return failed
 
     def _reset(self) -> None:
         self.written, self.keys, self.records, self.refreshed = [], [], [], []
         self.touched, self._writing = set(), None
-
-
-class TrackedChanges(dict):
-    """Nautobot's ``deferred_object_changes`` of the change context, noting which existing keys are looked up.
-
-    Nautobot's receivers look a change key up before registering it; an existing key means the object changed
-    again in the same context, and its record is then serialized again (``ChangeBatch.touched``).
-
-    Attributes:
-        touched: Existing keys looked up since last cleared.
-    """
-
-    def __init__(self, *args: Any) -> None:
-        """Hold the entries of ``args`` (a dict), none touched yet."""
-        super().__init__(*args)
-        self.touched: set[str] = set()
-
-    def __contains__(self, key: object) -> bool:
-        """Whether ``key`` is registered (noting it as touched when it is)."""
-        found = super().__contains__(key)
-        if found:
-            self.touched.add(key)
-        return found
 
 
 def build_records(  # noqa: PLR0913, PLR0917  (one record batch: what, how, in which context)

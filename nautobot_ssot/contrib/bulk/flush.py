@@ -3,7 +3,8 @@
 Each batch runs in a savepoint. If the database refuses a batch (which validation should have prevented, for
 example when another process wrote a conflicting row meanwhile), the batch is retried one object at a time and
 each object the database still refuses is reported as that object's failure, in the same form as diffsync's
-own log entries, so that the run's log shows it.
+own log entries, so that the run's log shows it. A lost connection is not retried: every write not stored yet
+is reported as failed and the flush raises ``FlushFailed``, which ends the run.
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from typing import Any
 
 import structlog
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, router, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, router, transaction
 from django.db.models import DateField, Field, Model, ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
 from django.utils import timezone
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ContactAssociation, Note
-from nautobot.extras.signals import change_context_state
 
+from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, load_for_serializer
+from nautobot_ssot.contrib.bulk.deferred import FlushFailed
 from nautobot_ssot.contrib.bulk.pending import PendingQueue, PendingWrite
 from nautobot_ssot.contrib.bulk.relations import ThroughTable
 from nautobot_ssot.contrib.bulk.trees import TreeCaches
@@ -31,6 +33,9 @@ from nautobot_ssot.contrib.errors import describe_error
 
 FLUSH_ERRORS = (DatabaseError, ProtectedError, RestrictedError, ValueError)
 """Errors that make one batch fall back to one object at a time."""
+
+CONNECTION_ERRORS = (OperationalError, InterfaceError)
+"""Errors of a lost database connection: nothing more can be written, the flush fails."""
 
 BatchWriter = Callable[[type[Model], list[PendingWrite]], None]
 
@@ -54,30 +59,59 @@ class Flusher:
     trees: TreeCaches = field(default_factory=TreeCaches)
 
     def run(self, creates: PendingQueue, updates: PendingQueue, deletes: PendingQueue) -> None:
-        """Write creates, updates, then deletes (objects of referring models first)."""
-        for model, writes in creates.take():
-            self._batches(model, writes, self.create_batch, ObjectChangeActionChoices.ACTION_CREATE)
-        for model, writes in updates.take():
-            self._batches(model, writes, self.update_batch, ObjectChangeActionChoices.ACTION_UPDATE)
-        for model, writes in referrers_first(list(deletes.take())):
-            self._batches(model, writes, self.delete_batch, ObjectChangeActionChoices.ACTION_DELETE)
+        """Write creates, updates, then deletes (objects of referring models first).
 
-    def _batches(self, model: type[Model], writes: list[PendingWrite], write: BatchWriter, action: str) -> None:
-        for start in range(0, len(writes), self.batch_size):
-            batch = writes[start : start + self.batch_size]
-            try:
-                with transaction.atomic(using=router.db_for_write(model)):
-                    write(model, batch)
-            except FLUSH_ERRORS:
-                self._one_by_one(model, batch, write, action)
+        Raises:
+            FlushFailed: The database connection was lost; every write not stored yet was logged as failed.
+        """
+        steps = [
+            (model, writes, self.create_batch, ObjectChangeActionChoices.ACTION_CREATE)
+            for model, writes in creates.take()
+        ]
+        steps += [
+            (model, writes, self.update_batch, ObjectChangeActionChoices.ACTION_UPDATE)
+            for model, writes in updates.take()
+        ]
+        steps += [
+            (model, writes, self.delete_batch, ObjectChangeActionChoices.ACTION_DELETE)
+            for model, writes in referrers_first(list(deletes.take()))
+        ]
+        for index, (model, writes, write, action) in enumerate(steps):
+            for start in range(0, len(writes), self.batch_size):
+                try:
+                    self._batch(model, writes[start : start + self.batch_size], write, action)
+                except CONNECTION_ERRORS as error:
+                    lost = [(writes[start:], action), *((later, act) for _, later, _, act in steps[index + 1 :])]
+                    raise self._lost(lost, error) from error
+
+    def _batch(self, model: type[Model], batch: list[PendingWrite], write: BatchWriter, action: str) -> None:
+        """Write one batch in a savepoint; when the database refuses it, retry it one object at a time."""
+        try:
+            with transaction.atomic(using=router.db_for_write(model)):
+                write(model, batch)
+        except CONNECTION_ERRORS:
+            raise
+        except FLUSH_ERRORS:
+            self._one_by_one(model, batch, write, action)
 
     def _one_by_one(self, model: type[Model], batch: list[PendingWrite], write: BatchWriter, action: str) -> None:
         for pending in batch:
             try:
                 with transaction.atomic(using=router.db_for_write(model)):
                     write(model, [pending])
+            except CONNECTION_ERRORS:
+                raise
             except FLUSH_ERRORS as error:
                 report_failure(self.adapter, pending, action, error)
+
+    def _lost(self, lost: list[tuple[list[PendingWrite], str]], error: Exception) -> FlushFailed:
+        """Log every write not stored as failed; return the error that ends the run."""
+        count = 0
+        for writes, action in lost:
+            for pending in writes:
+                report_failure(self.adapter, pending, action, error, prefix="not stored, the connection was lost: ")
+                count += 1
+        return FlushFailed(f"{count} queued writes were not stored: {describe_error(error)}")
 
     def create_batch(self, model: type[Model], batch: list[PendingWrite]) -> None:
         """Insert the objects, their many-to-many rows and their change records."""
@@ -109,11 +143,8 @@ class Flusher:
         for victim_model, victims in collector.data.items():
             self.recorder.save(self.recorder.build(list(victims), ObjectChangeActionChoices.ACTION_DELETE))
             forget_attachments(victim_model, [victim.pk for victim in victims])
-        token = change_context_state.set(None)
-        try:
+        with internals.without_change_context():
             collector.delete()
-        finally:
-            change_context_state.reset(token)
         self.trees.changed(model)
         self.validator.release(model, pks)
 
@@ -180,9 +211,9 @@ def forget_attachments(model: type[Model], pks: Sequence[Any]) -> None:
         Note.objects.filter(assigned_object_type=content_type, assigned_object_id__in=pks).delete()
 
 
-def report_failure(adapter: Any, pending: PendingWrite, action: str, error: Exception) -> None:
+def report_failure(adapter: Any, pending: PendingWrite, action: str, error: Exception, prefix: str = "") -> None:
     """Log an object the database refused at flush time the way diffsync logs a failed object."""
-    message = f"{pending.modelname} {pending.unique_id}: {describe_error(error)}"
+    message = f"{pending.modelname} {pending.unique_id}: {prefix}{describe_error(error)}"
     structlog.get_logger("nautobot_ssot.contrib.bulk").error(
         message,
         src=None,

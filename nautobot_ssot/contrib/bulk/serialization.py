@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core import serializers
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db.models import Model
 from django.utils.encoding import is_protected_type
 from nautobot.core.api.exceptions import SerializerNotFound
@@ -37,9 +37,10 @@ from nautobot.core.models.tree_queries import TreeModel
 from nautobot.core.models.utils import construct_natural_slug, is_taggable, serialize_object
 from nautobot.core.utils.cache import construct_cache_key
 from rest_framework.fields import DateTimeField, Field, SkipField, empty
-from rest_framework.relations import HyperlinkedRelatedField
+from rest_framework.relations import HyperlinkedRelatedField, ManyRelatedField
 from rest_framework.serializers import ListSerializer, Serializer
 
+from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.cachememo import CacheMemo
 
 SERIALIZER_CONTEXT = {"request": None, "depth": 1, "exclude_m2m": False}
@@ -145,11 +146,13 @@ class SerializerMemo:
         nested: Representation per related object's primary key, per (serializer class, field name).
         urls: URL template per (view name, format) for hyperlinks, and per (model, "notes") for notes URLs.
         slugs: Slugs of natural key values.
+        lookups: The relations to prefetch per batch, per serializer class (``prefetch_lookups``).
     """
 
     nested: dict[tuple[type, str], dict[Any, Any]] = field(default_factory=dict)
     urls: dict[Any, UrlTemplate | None] = field(default_factory=dict)
     slugs: NaturalSlugs = field(default_factory=NaturalSlugs)
+    lookups: dict[type, list[str]] = field(default_factory=dict)
 
     def forget(self, pks: Sequence[Any]) -> None:
         """Drop the nested representations of objects that are being written again."""
@@ -274,12 +277,56 @@ def serialize_v2(objects: Sequence[Model], memo: SerializerMemo) -> list[Any]:
         return [serialize_object(obj) for obj in objects]
     serializer = serializer_class(objects, many=True, context=dict(SERIALIZER_CONTEXT))
     memo.attach(serializer.child)
-    cache_memo = CacheMemo.current()
-    if cache_memo is None:
-        return list(serializer.data)
-    preload_displays(cache_memo, objects)
-    with cache_memo.deferring():
-        return list(serializer.data)
+    lookups = memo.lookups.setdefault(serializer_class, prefetch_lookups(serializer.child))
+    with internals.prefetched(objects, lookups):
+        cache_memo = CacheMemo.current()
+        if cache_memo is None:
+            return list(serializer.data)
+        preload_displays(cache_memo, objects)
+        with cache_memo.deferring():
+            return list(serializer.data)
+
+
+def prefetch_lookups(serializer: Serializer) -> list[str]:
+    """The relations a batch's serializer would read object by object, to prefetch per batch.
+
+    Its to-many fields (an interface's IP addresses), the to-many fields of their nested serializers (each
+    address's interfaces), and the related objects the natural slug of each nested object reads (an address's
+    parent prefix and namespace).
+    """
+    lookups = []
+    for name, related, nested in many_relations(serializer):
+        lookups.append(name)
+        lookups.extend(f"{name}__{path}" for path in natural_key_paths(related))
+        if nested is not None:
+            lookups.extend(f"{name}__{inner}" for inner, _, _ in many_relations(nested))
+    return lookups
+
+
+def many_relations(serializer: Serializer) -> list[tuple[str, type[Model], Serializer | None]]:
+    """Return the serializer's fields for to-many relations of its model: name, related model, nested serializer."""
+    model = serializer.Meta.model
+    found = []
+    for serializer_field in serializer.fields.values():
+        if not isinstance(serializer_field, (ListSerializer, ManyRelatedField)) or "." in serializer_field.source:
+            continue
+        try:
+            model_field = model._meta.get_field(serializer_field.source)
+        except FieldDoesNotExist:
+            continue
+        if model_field.is_relation and (model_field.many_to_many or model_field.one_to_many):
+            child = getattr(serializer_field, "child", None)
+            found.append(
+                (serializer_field.source, model_field.related_model, child if isinstance(child, Serializer) else None)
+            )
+    return found
+
+
+def natural_key_paths(model: type[Model]) -> list[str]:
+    """Return the foreign key paths the natural key of ``model`` follows (``parent__namespace`` of an address)."""
+    lookups = getattr(model, "natural_key_field_lookups", ())
+    paths = {lookup.rsplit("__", 1)[0] for lookup in lookups if "__" in lookup}
+    return sorted(paths)
 
 
 def serialize_v1(objects: Sequence[Model]) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from django.db.models import Model
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from nautobot.core.models.tree_queries import TreeModel
 
+from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.fields import FieldPlan
 from nautobot_ssot.contrib.kinds import CustomFieldKind, ForeignKeyKind, GenericForeignKeyKind, PlainKind, ToManyKind
 
@@ -49,8 +50,7 @@ def receiver_names(model: type[Model]) -> set[str]:
     """Return ``module.name`` of every receiver of the save and delete signals live for ``model``."""
     names = set()
     for signal in (pre_save, post_save, pre_delete, post_delete):
-        live = signal._live_receivers(model)
-        receivers = live[0] if isinstance(live, tuple) else live
+        receivers = internals.live_receivers(signal, model)
         names.update(f"{receiver.__module__}.{receiver.__name__}" for receiver in receivers)
     return names
 

@@ -85,7 +85,7 @@ class BulkWriter:
             wanted = self.enabled if model_class._bulk is None else model_class._bulk
             reason = plan_fallback_reason(model_class.field_plan()) if wanted else None
             if reason:
-                self._say(f"{model_class.__name__} is written through the standard path: {reason}.")
+                self.say(f"{model_class.__name__} is written through the standard path: {reason}.")
             self._decisions[model_class] = bool(wanted and not reason)
         return self._decisions[model_class]
 
@@ -226,7 +226,8 @@ class BulkWriter:
                 related[kind.name] = {resolve(self.adapter, kind.name, item, kind.related_model).pk for item in items}
         return related
 
-    def _say(self, message: str) -> None:
+    def say(self, message: str) -> None:
+        """Log ``message`` to the job's log (to this module's logger outside a job)."""
         job_logger = getattr(getattr(self.adapter, "job", None), "logger", None)
         (job_logger or logger).info(message)
 

@@ -1,0 +1,1 @@
+"""Tests of nautobot_ssot.contrib.bulk."""

@@ -1,0 +1,123 @@
+"""Canary tests of what the deferred and bulk writers rely on inside Nautobot and Django, and the version gate.
+
+When one of these fails after an upgrade, the internals named in ``nautobot_ssot.contrib.bulk.internals``
+changed: check the writers against the new version before widening ``TESTED_NAUTOBOT``.
+"""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import nautobot
+from django.contrib.contenttypes.models import ContentType
+from django.db.models.signals import post_save
+from nautobot.apps.testing import TestCase
+from nautobot.extras.choices import ObjectChangeActionChoices, ObjectChangeEventContextChoices
+from nautobot.extras.context_managers import web_request_context
+from nautobot.extras.models import ObjectChange
+from nautobot.tenancy.models import Tenant
+from nautobot.users.models import User
+
+from nautobot_ssot.contrib.bulk import internals
+from nautobot_ssot.contrib.bulk.changelog import attach_related
+from nautobot_ssot.contrib.writers import DeferredWriter, StandardWriter
+from tests.contrib.test_writers import NetAdapter, make_network_fixtures, network, sync
+
+
+class VersionGateTestCase(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        make_network_fixtures()
+
+    def test_the_installed_nautobot_is_supported(self):
+        self.assertIsNone(internals.internals_unsupported())
+
+    def test_versions_outside_the_checked_range_are_refused(self):
+        self.assertIsNone(internals.internals_unsupported("3.2.99"))
+        self.assertIn("checked on", internals.internals_unsupported("3.3.0"))
+        self.assertIn("checked on", internals.internals_unsupported("2.4.20"))
+        self.assertIn("not a release version", internals.internals_unsupported("main"))
+
+    def test_an_unsupported_nautobot_writes_every_model_through_the_standard_writer_and_says_so_once(self):
+        user = User.objects.create(username="gate")
+        with mock.patch.object(nautobot, "__version__", "9.0.0"):
+            adapter = NetAdapter(job=None, bulk=True)
+            with self.assertLogs("nautobot_ssot.contrib.bulk.writer", "INFO") as logs:
+                writers = [adapter.writer_for(adapter._get_diffsync_class(name)) for name in adapter.top_level]
+            self.assertEqual([type(writer) for writer in writers], [StandardWriter] * len(writers))
+            self.assertEqual(len(logs.output), 1)
+            self.assertIn("Nautobot 9.0.0", logs.output[0])
+            self.assertEqual(sync(network(), user, bulk=True), 0)
+        self.assertTrue(ObjectChange.objects.filter(user=user).exists())
+        self.assertIsInstance(NetAdapter(job=None).writer_for(NetAdapter.device), DeferredWriter)
+
+
+class ChangeContextCanaryTestCase(TestCase):
+    """What the deferred writer relies on in Nautobot's change context and change-logging receivers."""
+
+    def setUp(self):
+        self.user = User.objects.create(username="canary")
+
+    def test_deferring_registers_changes_under_the_known_key_without_storing_records(self):
+        with web_request_context(self.user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
+            context = internals.current_context()
+            self.assertEqual(context.get_user(), self.user)
+            with internals.tracking_changes(context) as changes, internals.deferring(context):
+                self.assertTrue(internals.is_deferring(context))
+                tenant = Tenant.objects.create(name="Deferred")
+                key = internals.change_key(ContentType.objects.get_for_model(Tenant).pk, tenant.pk, self.user)
+                self.assertEqual(
+                    internals.registered_changes(context)[key],
+                    [{"action": ObjectChangeActionChoices.ACTION_CREATE, "instance": tenant, "user": self.user}],
+                )
+                self.assertFalse(ObjectChange.objects.filter(changed_object_id=tenant.pk).exists())
+                self.assertNotIn(key, changes.touched)
+                tenant.description = "again"
+                tenant.save()
+                self.assertIn(key, changes.touched)
+            self.assertFalse(internals.is_deferring(context))
+            self.assertIs(type(internals.registered_changes(context)), dict)
+            internals.registered_changes(context).clear()
+
+    def test_a_registered_change_is_not_recorded_again_by_nautobot(self):
+        with web_request_context(self.user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
+            context = internals.current_context()
+            tenant = Tenant.objects.create(name="Registered")
+            key = internals.change_key(ContentType.objects.get_for_model(Tenant).pk, tenant.pk, self.user)
+            self.assertFalse(internals.register_change(context, key, "update", tenant, self.user))
+        self.assertEqual(ObjectChange.objects.filter(changed_object_id=tenant.pk).count(), 1)
+
+    def test_nautobot_caches_the_data_before_the_first_save_and_it_can_be_dropped(self):
+        tenant = Tenant.objects.create(name="Before")
+        ObjectChange.objects.filter(changed_object_id=tenant.pk).delete()
+        with web_request_context(self.user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
+            context = internals.current_context()
+            tenant.description = "after"
+            tenant.save()
+            self.assertEqual(context.pre_object_data_v2[str(tenant.pk)]["description"], "")
+            internals.drop_pre_change(context, str(tenant.pk))
+            self.assertNotIn(str(tenant.pk), context.pre_object_data)
+            self.assertNotIn(str(tenant.pk), context.pre_object_data_v2)
+
+    def test_without_change_context_nothing_is_recorded(self):
+        with web_request_context(self.user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
+            context = internals.current_context()
+            with internals.without_change_context():
+                self.assertIsNone(internals.current_context())
+                tenant = Tenant.objects.create(name="Unrecorded")
+            self.assertIs(internals.current_context(), context)
+        self.assertFalse(ObjectChange.objects.filter(changed_object_id=tenant.pk).exists())
+
+
+class DjangoCanaryTestCase(TestCase):
+    """What the bulk writer relies on in Django's signals and querysets."""
+
+    def test_live_receivers_lists_nautobots_change_logging_receiver(self):
+        names = {f"{r.__module__}.{r.__name__}" for r in internals.live_receivers(post_save, Tenant)}
+        self.assertIn("nautobot.extras.signals._handle_changed_object", names)
+
+    def test_a_set_prefetch_is_read_without_a_query(self):
+        tenant = Tenant.objects.create(name="Prefetched")
+        attach_related([tenant], "tags")
+        with self.assertNumQueries(0):
+            self.assertEqual(list(tenant.tags.all()), [])
