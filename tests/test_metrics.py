@@ -30,13 +30,18 @@ class MetricsTestCase(TestCase):
         job_model = job_model_for(CompatRemoteDataSource)
         self.label = ".".join(job_model.natural_key())
         user = get_user_model().objects.create_user(username="metrics")
+        start = timezone.now() - timedelta(minutes=1)
         result = JobResult.objects.create(
-            job_model=job_model, name=job_model.name, user=user, status=JobResultStatusChoices.STATUS_SUCCESS
+            job_model=job_model,
+            name=job_model.name,
+            user=user,
+            status=JobResultStatusChoices.STATUS_SUCCESS,
+            date_done=start + timedelta(seconds=5.5),
         )
         Sync.objects.create(
             source="Compat remote",
             target="Nautobot",
-            start_time=timezone.now(),
+            start_time=start,
             diff={},
             job_result=result,
             source_load_time=timedelta(seconds=2),
