@@ -342,7 +342,7 @@ def start(c: Context, port: int = 0) -> None:
     settings = _settings(c)
     print(f"\nNautobot is running at {_web_url(c)}")
     print(f"Log in as {settings.admin_username} / {settings.admin_password}")
-    print("`invoke status` shows what runs, `invoke stop` stops it (or `python3 dev.py status|stop`).")
+    print("`python3 dev.py status` shows what runs, `python3 dev.py stop` stops it.")
 
 
 @task
