@@ -107,6 +107,10 @@ class SyncDiffRecordTable(BaseTable):
         fields = ("position", "action", "model_name", "unique_id", "keys", "changes", "not_converging")
         default_columns = fields
 
+    def render_position(self, value):
+        """Rows are numbered from 1 for people (``position`` itself counts from 0)."""
+        return value + 1
+
     def render_not_converging(self, record, value):
         """The attributes that keep changing, with a link to the record's log entries in every sync."""
         return render_not_converging(record, value)

@@ -83,6 +83,11 @@ class DiffRenderingTestCase(TestCase):
 
 
 class TablesTestCase(TestCase):
+    def test_diff_rows_are_numbered_from_one(self):
+        sync = make_sync(records=2, logs=0)
+        table = SyncDiffRecordTable(sync.diff_records.order_by("position"))
+        self.assertEqual([row.get_cell("position") for row in table.rows], [1, 2])
+
     def test_tables_render(self):
         sync = make_sync(records=3, logs=3, text=XSS)
         request = RequestFactory().get("/")
