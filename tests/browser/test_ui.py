@@ -63,6 +63,7 @@ def logged_in_page(test: SSoTBrowserTestCase) -> Iterator[Page]:
         )
         page = browser.new_page()
         page.set_default_timeout(TIMEOUT_MS)
+        expect.set_options(timeout=TIMEOUT_MS)  # assertions wait as long as actions on a loaded machine
         try:
             test.log_in(page)
             yield page
