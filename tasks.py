@@ -502,8 +502,13 @@ def docs(c: Context, serve: bool = False) -> None:
         raise Exit("The documentation does not build cleanly.", 1)
 
 
+ISOLATED_TAG = "isolated"
+"""Tests run by the gate in a process of their own (see tests/contrib/test_writers_dispatch.py)."""
+
+
 def _unittest_command(c: Context, options: dict) -> list[str]:
     args = ["test", options["label"] or str(_settings(c).test_label)]
+    args += options.get("tags", [])
     args += ["--keepdb"] if options["keepdb"] else []
     args += ["--failfast"] if options["failfast"] else []
     args += ["--buffer"] if options["buffer"] else []
@@ -569,12 +574,15 @@ def _gate_steps(c: Context, failfast: bool) -> list[tuple[str, Callable[[], bool
         ("check-migrations", lambda: _check_migrations(c)),
         ("docs", lambda: _docs(c)),
         ("chromium", lambda: _ensure_chromium(c)),
-        (
-            "unittest",
-            lambda: _unittest(c, label="", keepdb=True, failfast=failfast, buffer=True, verbose=False, coverage=False),
-        ),
+        ("unittest", lambda: _gate_unittest(c, failfast, ["--exclude-tag", ISOLATED_TAG])),
+        ("unittest-isolated", lambda: _gate_unittest(c, failfast, ["--tag", ISOLATED_TAG])),
         ("upgrade-check", lambda: _upgrade_check(c)),
     ]
+
+
+def _gate_unittest(c: Context, failfast: bool, tags: list[str]) -> bool:
+    options = {"keepdb": True, "failfast": failfast, "buffer": True, "verbose": False, "coverage": False}
+    return _unittest(c, label="", tags=tags, **options)
 
 
 def _upgrade_check(c: Context) -> bool:
