@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, Optional
 
@@ -21,6 +21,7 @@ from nautobot.tenancy.models import Tenant, TenantGroup
 from nautobot.users.models import User
 
 from nautobot_ssot.contrib import CustomFieldAnnotation, NautobotAdapter, NautobotModel
+from nautobot_ssot.contrib.bulk.dispatch import fast_dispatch
 from nautobot_ssot.contrib.cache import collection_paused
 from nautobot_ssot.contrib.typeddicts import TagDict
 from nautobot_ssot.sync.executor import apply_diff
@@ -219,9 +220,12 @@ def sync_phase(workload: Workload, data: Records, path: str, user: User) -> int:
     """Load both sides and diff (with the garbage collector paused), then apply as a job does; return the failures.
 
     It runs in a job change context that closes at the end, as a job's does: Nautobot then dispatches the
-    webhooks, job hooks and events of every change record of the run, which is part of the measure.
+    webhooks, job hooks and events of every change record of the run, which is part of the measure. As a job of
+    this app runs, the default and bulk paths have that dispatch read per chunk of records (``fast_dispatch``);
+    the standard path is measured as 4.x runs, with the dispatch reading per record.
     """
-    with web_request_context(user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
+    dispatch = nullcontext() if path == "standard" else fast_dispatch()
+    with dispatch, web_request_context(user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
         with collection_paused():
             source = workload.source()
             for modelname, rows in data.items():

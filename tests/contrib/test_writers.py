@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from typing import Any, Optional
 
 from diffsync.enum import DiffSyncFlags
@@ -17,6 +18,7 @@ from nautobot.users.models import User
 
 from nautobot_ssot.contrib import NautobotAdapter, NautobotModel
 from nautobot_ssot.contrib.bulk import BulkWriter
+from nautobot_ssot.contrib.bulk.dispatch import fast_dispatch
 from nautobot_ssot.contrib.typeddicts import IPAddressDict, TagDict
 from nautobot_ssot.contrib.writers import DeferredWriter, StandardWriter, writer_for
 from nautobot_ssot.jobs.examples.models import IPAddressModel, PrefixModel, VLANModel
@@ -105,9 +107,14 @@ def network(changed: bool = False) -> dict[str, list[dict[str, Any]]]:
 def sync(
     data: dict[str, list[dict[str, Any]]], user: User, adapter: type[NautobotAdapter] | None = None, **options: Any
 ) -> int:
-    """Sync ``data`` into the database as a job does (job change context, the job's syncer); return failures."""
+    """Sync ``data`` into the database as a job does (job change context, the job's syncer); return failures.
+
+    As a job of this app runs, the dispatch when the change context closes reads per chunk of records
+    (``fast_dispatch``), except on the 4.x-style path (``deferred_change_records=False``).
+    """
     adapter = adapter or NetAdapter
-    with web_request_context(user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
+    dispatch = nullcontext() if options.get("deferred_change_records") is False else fast_dispatch()
+    with dispatch, web_request_context(user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
         target = adapter(job=None, **options)
         target.load()
         source = source_for(adapter, data)
@@ -161,7 +168,14 @@ def stored(user: User) -> dict[str, Any]:
         state[model._meta.model_name] = sorted(repr(labels(row)) for row in model.objects.values())
     state["tags"] = sorted(repr(labels(row)) for row in TaggedItem.objects.values("object_id", "tag__name"))
     records = ObjectChange.objects.filter(user=user).values(
-        "action", "changed_object_type__model", "changed_object_id", "object_repr", "object_data", "object_data_v2"
+        "action",
+        "changed_object_type__model",
+        "changed_object_id",
+        "related_object_type__model",
+        "related_object_id",
+        "object_repr",
+        "object_data",
+        "object_data_v2",
     )
     state["changes"] = sorted(repr(labels(row)) for row in records)
     return state

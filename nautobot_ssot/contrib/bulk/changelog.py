@@ -22,7 +22,6 @@ from django.db.models import ForeignKey, ManyToManyField, Model, QuerySet
 from django.db.models.query import get_prefetcher
 from nautobot.extras.constants import CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL, CHANGELOG_MAX_OBJECT_REPR
 from nautobot.extras.models import ObjectChange
-from nautobot.extras.models.change_logging import ChangeLoggedModel
 from taggit.managers import TaggableManager
 
 from nautobot_ssot.contrib.bulk import internals
@@ -131,7 +130,8 @@ class ChangeRecorder:
         return len(records)
 
     def _build_batch(self, objects: Sequence[Model], action: str, context: Any) -> list[ObjectChange]:
-        own = type(objects[0]).to_objectchange is not ChangeLoggedModel.to_objectchange
+        shape = internals.record_shape(type(objects[0]))
+        own = not shape.plain
         self.memo.forget([obj.pk for obj in objects])
         versions = [None] * len(objects) if own else serialize_v2(objects, self.memo)
         flat = [None] * len(objects) if own else serialize_v1(objects)
@@ -142,21 +142,31 @@ class ChangeRecorder:
             key = internals.change_key(content_type.pk, obj.pk, user)
             if not internals.register_change(context, key, action, obj, user):
                 continue
-            record = obj.to_objectchange(action) if own else plain_record(obj, content_type, action, data, data_v2)
+            if own:
+                record = obj.to_objectchange(action)
+            else:
+                record = plain_record(obj, content_type, action, (data, data_v2), shape.related_object(obj))
             if record is not None:
                 records.append(stamp(record, context, user))
         return records
 
 
-def plain_record(obj: Model, content_type: ContentType, action: str, data: Any, data_v2: Any) -> ObjectChange:
-    """Build what ``ChangeLoggedModel.to_objectchange`` builds, with both serializations done already."""
+def plain_record(
+    obj: Model, content_type: ContentType, action: str, data: tuple[Any, Any], related: Model | None = None
+) -> ObjectChange:
+    """Build what ``ChangeLoggedModel.to_objectchange`` builds, with both serializations (``data``) done already.
+
+    ``related`` is the object the record is pinned to (``related_object``), for the models whose override of
+    ``to_objectchange`` pins their parent (``internals.record_shape``).
+    """
     return ObjectChange(
         changed_object_type=content_type,
         changed_object_id=obj.pk,
         object_repr=str(obj)[:CHANGELOG_MAX_OBJECT_REPR],
         action=action,
-        object_data=data,
-        object_data_v2=data_v2,
+        object_data=data[0],
+        object_data_v2=data[1],
+        related_object=related,
     )
 
 

@@ -35,7 +35,6 @@ from django.db.models import Model
 from django.db.models.signals import pre_delete, pre_save
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ObjectChange
-from nautobot.extras.models.change_logging import ChangeLoggedModel
 
 from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, attach_related, plain_record, stamp, to_many_names
@@ -284,7 +283,8 @@ def build_records(  # noqa: PLR0913, PLR0917  (one record batch: what, how, in w
     model: type[Model], objects: list[Model], action: str, context: Any, user: Any, memo: SerializerMemo
 ) -> list[ObjectChange]:
     """Build the (unsaved) change records of ``action`` on ``objects`` of ``model``, as Nautobot builds them."""
-    if model.to_objectchange is not ChangeLoggedModel.to_objectchange:
+    shape = internals.record_shape(model)
+    if not shape.plain:
         records = [obj.to_objectchange(action) for obj in objects]
         return [stamp(record, context, user) for record in records if record is not None]
     for name in to_many_names(model):
@@ -292,6 +292,6 @@ def build_records(  # noqa: PLR0913, PLR0917  (one record batch: what, how, in w
     content_type = ContentType.objects.get_for_model(model)
     versions, flat = serialize_v2(objects, memo), serialize_v1(objects)
     return [
-        stamp(plain_record(obj, content_type, action, data, data_v2), context, user)
-        for obj, data, data_v2 in zip(objects, flat, versions, strict=True)
+        stamp(plain_record(obj, content_type, action, data, shape.related_object(obj)), context, user)
+        for obj, data in zip(objects, zip(flat, versions, strict=True), strict=True)
     ]

@@ -23,11 +23,16 @@ What is relied on:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache, wraps
+from operator import attrgetter
 from typing import Any
 
 import nautobot
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.dispatch import Signal
 from nautobot.extras.signals import change_context_state
@@ -184,3 +189,126 @@ def set_prefetched(obj: Model, cache_name: str, template: QuerySet, related: lis
     queryset._result_cache = related
     queryset._prefetch_done = True
     obj.__dict__.setdefault("_prefetched_objects_cache", {})[cache_name] = queryset
+
+
+# Change records pinned to a parent object.
+#
+# Several Nautobot models override ``to_objectchange`` only to pin the record's ``related_object`` to a parent (a
+# device component to its device or module, a template to its device type, a VM interface to its virtual machine,
+# ...). Their records are built like any other, with that parent as related object, so the fast serializers can
+# build them too. ``test_internals`` compares the result with each override's own record.
+
+
+@dataclass(frozen=True)
+class RecordShape:
+    """How the change records of a model are built.
+
+    Attributes:
+        plain: Built as ``ChangeLoggedModel.to_objectchange`` builds them (the fast serializers can build them).
+        parent: For a plain record of a model whose override pins a parent: how to find that parent.
+    """
+
+    plain: bool
+    parent: Callable[[Model], Model | None] | None = None
+
+    def related_object(self, obj: Model) -> Model | None:
+        """Return the object the record of ``obj`` is pinned to (None when it has none or it was deleted)."""
+        if self.parent is None:
+            return None
+        try:
+            return self.parent(obj)
+        except ObjectDoesNotExist:
+            return None
+
+
+def record_shape(model: type[Model]) -> RecordShape:
+    """Return how the change records of ``model`` are built (``plain=False``: only its own ``to_objectchange``)."""
+    from nautobot.extras.models.change_logging import ChangeLoggedModel  # noqa: PLC0415  (models load after apps)
+
+    own = model.to_objectchange
+    if own is ChangeLoggedModel.to_objectchange:
+        return RecordShape(plain=True)
+    parent = parent_pinning_overrides().get(own)
+    return RecordShape(plain=parent is not None, parent=parent)
+
+
+@cache
+def parent_pinning_overrides() -> dict[Callable[..., Any], Callable[[Model], Model | None]]:
+    """Return Nautobot's ``to_objectchange`` overrides that only pin a parent, each with how it finds the parent."""
+    from nautobot.circuits.models import CircuitTermination  # noqa: PLC0415  (models load after apps)
+    from nautobot.dcim.models import device_component_templates as templates  # noqa: PLC0415
+    from nautobot.dcim.models import device_components as components  # noqa: PLC0415
+    from nautobot.extras.models import CustomFieldChoice  # noqa: PLC0415
+    from nautobot.virtualization.models import VMInterface  # noqa: PLC0415
+
+    return {
+        components.ComponentModel.to_objectchange: attrgetter("device"),
+        components.ModularComponentModel.to_objectchange: lambda obj: obj.module if obj.module else obj.device,
+        components.ModuleBay.to_objectchange: attrgetter("parent"),
+        templates.ComponentTemplateModel.to_objectchange: attrgetter("device_type"),
+        templates.ModularComponentTemplateModel.to_objectchange: attrgetter("parent"),
+        templates.ModuleBayTemplate.to_objectchange: attrgetter("parent"),
+        VMInterface.to_objectchange: attrgetter("virtual_machine"),
+        CircuitTermination.to_objectchange: attrgetter("circuit"),
+        CustomFieldChoice.to_objectchange: attrgetter("custom_field"),
+    }
+
+
+# Nautobot's dispatch of a change context's records (``nautobot_ssot.contrib.bulk.dispatch``).
+#
+# When a change context closes, ``web_request_context`` reads the run's records with ``object_data`` and
+# ``object_data_v2`` deferred and calls ``get_snapshots()`` on each, which reads the deferred data and, for an
+# update or a delete, calls ``get_prev_change(only=[...])``.
+
+_priming = threading.local()
+_priming_lock = threading.Lock()
+_priming_users = 0
+
+
+def is_deferred(record: Model, name: str) -> bool:
+    """Whether the field ``name`` of ``record`` was left out of the query that read it (a read would query)."""
+    return name not in record.__dict__
+
+
+def answer_previous_change(record: Model, previous: Model | None) -> None:
+    """Make ``record.get_prev_change()`` return ``previous`` without a query (for this instance only)."""
+    record.get_prev_change = lambda user=None, only=None: previous
+
+
+@contextmanager
+def priming_snapshots(prime: Callable[[Model], None]) -> Iterator[None]:
+    """Call ``prime(record)`` before each ``ObjectChange.get_snapshots()`` made on this thread inside the block.
+
+    ``get_snapshots`` is wrapped while any thread is inside such a block, and restored when the last one leaves;
+    on other threads the wrapper only calls through.
+    """
+    from nautobot.extras.models import ObjectChange  # noqa: PLC0415  (models load after apps)
+
+    global _priming_users  # noqa: PLW0603  (one wrapper per process, counted by its users)
+    previous = getattr(_priming, "prime", None)
+    with _priming_lock:
+        if _priming_users == 0:
+            ObjectChange.get_snapshots = _primed(ObjectChange.get_snapshots)
+        _priming_users += 1
+    _priming.prime = prime
+    try:
+        yield
+    finally:
+        _priming.prime = previous
+        with _priming_lock:
+            _priming_users -= 1
+            if _priming_users == 0:
+                ObjectChange.get_snapshots = ObjectChange.get_snapshots.__wrapped__
+
+
+def _primed(get_snapshots: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap ``ObjectChange.get_snapshots`` so that it primes the record first on a thread that asked for it."""
+
+    @wraps(get_snapshots)
+    def primed(record: Model, *args: Any, **kwargs: Any) -> Any:
+        prime = getattr(_priming, "prime", None)
+        if prime is not None:
+            prime(record)
+        return get_snapshots(record, *args, **kwargs)
+
+    return primed

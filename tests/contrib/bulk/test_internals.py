@@ -6,10 +6,12 @@ changed: check the writers against the new version before widening ``TESTED_NAUT
 
 from __future__ import annotations
 
+import json
 from unittest import mock
 
 import nautobot
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models.signals import post_save
 from nautobot.apps.testing import TestCase
 from nautobot.extras.choices import ObjectChangeActionChoices, ObjectChangeEventContextChoices
@@ -121,3 +123,53 @@ class DjangoCanaryTestCase(TestCase):
         attach_related([tenant], "tags")
         with self.assertNumQueries(0):
             self.assertEqual(list(tenant.tags.all()), [])
+
+
+class RecordShapeCanaryTestCase(TestCase):
+    """Nautobot's overrides of ``to_objectchange`` that only pin a parent, and what the fast records pin."""
+
+    def setUp(self):
+        self.user = User.objects.create(username="shapes")
+        make_network_fixtures()
+
+    def assert_same_record(self, obj) -> None:
+        from nautobot_ssot.contrib.bulk.deferred import build_records  # noqa: PLC0415
+        from nautobot_ssot.contrib.bulk.serialization import SerializerMemo  # noqa: PLC0415
+
+        self.assertTrue(internals.record_shape(type(obj)).plain, type(obj).__name__)
+        with web_request_context(self.user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
+            context = internals.current_context()
+            ours = build_records(type(obj), [obj], "create", context, self.user, SerializerMemo())[0]
+        theirs = obj.to_objectchange("create")
+        for name in ("related_object_type_id", "related_object_id", "object_repr", "object_data", "object_data_v2"):
+            self.assertEqual(as_stored(getattr(ours, name)), as_stored(getattr(theirs, name)), type(obj).__name__)
+
+    def test_device_components_and_templates_are_pinned_as_their_overrides_pin_them(self):
+        from nautobot.dcim.models import ConsolePort, ConsolePortTemplate, Device, Interface  # noqa: PLC0415
+
+        self.assertEqual(sync(network(), self.user), 0)
+        interface = Interface.objects.first()
+        self.assert_same_record(interface)
+        self.assertIsNotNone(interface.to_objectchange("create").related_object_id)
+        device = Device.objects.first()
+        self.assert_same_record(ConsolePort.objects.create(device=device, name="con9"))
+        device_type = device.device_type
+        self.assert_same_record(ConsolePortTemplate.objects.create(device_type=device_type, name="con9"))
+
+    def test_the_network_models_still_have_the_overrides_listed(self):
+        from nautobot.dcim.models import FrontPort, Interface, ModuleBay, PowerPortTemplate  # noqa: PLC0415
+        from nautobot.virtualization.models import VMInterface  # noqa: PLC0415
+
+        for model in (Interface, FrontPort, ModuleBay, PowerPortTemplate, VMInterface):
+            self.assertIn(model.to_objectchange, internals.parent_pinning_overrides(), model.__name__)
+
+    def test_conditional_overrides_keep_their_own_records(self):
+        from nautobot.extras.models import StaticGroupAssociation  # noqa: PLC0415
+
+        self.assertFalse(internals.record_shape(StaticGroupAssociation).plain)
+        self.assertTrue(internals.record_shape(Tenant).plain)
+
+
+def as_stored(value):
+    """A record's value as its JSON column stores it (dates as text)."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
