@@ -58,6 +58,16 @@ class CacheMemoTestCase(TestCase):
         self.assertIs(first, second)
         self.assertIs(first, by_class)
 
+    def test_the_default_namespace_is_read_once_per_run(self):
+        from nautobot.ipam.models import IPAddress  # noqa: PLC0415
+
+        memo = CacheMemo()
+        with memo.active():
+            first = IPAddress()._namespace
+            with self.assertNumQueries(0):
+                self.assertIs(IPAddress()._namespace, first)
+        self.assertEqual(first.name, "Global")
+
 
 class SlugOfValueTestCase(TestCase):
     def test_plain_text_slugs_match_nautobot(self):

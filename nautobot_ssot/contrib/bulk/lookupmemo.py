@@ -35,6 +35,7 @@ LOOKUPS = (
     ("nautobot.data_validation.models", "ValidationRuleManager", "get_enabled_for_model"),
     ("nautobot.data_validation.custom_validators", "", "get_data_compliance_rules_map"),
     ("nautobot.dcim.models.locations", "", "get_settings_or_config"),
+    ("nautobot.ipam.models", "", "get_default_namespace"),
 )
 """(module, class or "" for a module function, name) of the lookups answered from memory."""
 
