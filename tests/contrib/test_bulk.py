@@ -305,7 +305,7 @@ class BulkPathTestCase(TestCase):
             self.assertFalse(adapter.bulk_writer.accepts(DeviceModel))
             self.assertFalse(adapter.bulk_writer.accepts(DeviceModel))
         self.assertEqual(len(logs.output), 1)
-        self.assertIn("standard path", logs.output[0])
+        self.assertIn("object by object, not in bulk", logs.output[0])
         self.assertEqual(ContentType.objects.get_for_model(Device).model, "device")
 
 

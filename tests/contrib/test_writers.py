@@ -207,6 +207,15 @@ class WriterFidelityTestCase(TestCase):
             with self.subTest(key):
                 self.assertEqual(rows, default[key])
 
+    def test_bulk_path_stores_what_the_standard_path_stores(self):
+        """VLANs are written in bulk, the other network models fall back to the default path."""
+        standard = self.run_path(deferred_change_records=False)
+        bulk = self.run_path(bulk=True)
+        self.assertEqual(len(standard["vlan"]), 2)
+        for key, rows in standard.items():
+            with self.subTest(key):
+                self.assertEqual(rows, bulk[key])
+
     def test_created_components_and_parent_prefixes_are_stored(self):
         sync(network(), self.tester)
         device = Device.objects.get(name="r0")
@@ -243,7 +252,8 @@ class WriterChoiceTestCase(TestCase):
         self.assertIsInstance(NetAdapter(job=None).writer_for(NetDevice), DeferredWriter)
         self.assertIs(type(NetAdapter(job=None, deferred_change_records=False).writer_for(NetDevice)), StandardWriter)
         bulk = NetAdapter(job=None, bulk=True)
-        self.assertIsInstance(bulk.writer_for(VLANModel), DeferredWriter)
+        self.assertIsInstance(bulk.writer_for(NetDevice), DeferredWriter)
+        self.assertIsInstance(bulk.writer_for(VLANModel), BulkWriter)
         self.assertIsInstance(bulk.writer_for(LocationOnly), BulkWriter)
         self.assertIs(bulk.writer_for(LocationOnly), bulk.writer_for(LocationOnly))
 

@@ -85,7 +85,7 @@ class BulkWriter:
             wanted = self.enabled if model_class._bulk is None else model_class._bulk
             reason = plan_fallback_reason(model_class.field_plan()) if wanted else None
             if reason:
-                self.say(f"{model_class.__name__} is written through the standard path: {reason}.")
+                self.say(f"{model_class.__name__} is saved object by object, not in bulk: {reason}.")
             self._decisions[model_class] = bool(wanted and not reason)
         return self._decisions[model_class]
 
