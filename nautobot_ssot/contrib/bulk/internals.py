@@ -33,7 +33,7 @@ from typing import Any
 
 import nautobot
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Model, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.dispatch import Signal
 from nautobot.extras.signals import change_context_state
 
@@ -158,7 +158,7 @@ def live_receivers(signal: Signal, sender: type[Model]) -> list[Any]:
 
 
 @contextmanager
-def prefetched(objects: Sequence[Model], lookups: Sequence[str | Prefetch]) -> Iterator[None]:
+def prefetched(objects: Sequence[Model], lookups: Sequence[str]) -> Iterator[None]:
     """Prefetch ``lookups`` on ``objects`` (all of one model) for the block, then drop what was prefetched.
 
     A relation the objects hold prefetched already (their to-many fields, attached just before serializing) is
@@ -166,12 +166,12 @@ def prefetched(objects: Sequence[Model], lookups: Sequence[str | Prefetch]) -> I
     next save, their next serialization) sees the database.
     """
     held = set(objects[0].__dict__.get("_prefetched_objects_cache", ())) if objects else set()
-    wanted = [lookup for lookup in lookups if lookup_name(lookup).split("__", 1)[0] not in held]
+    wanted = [lookup for lookup in lookups if lookup.split("__", 1)[0] not in held]
     try:
         prefetch_related_objects(list(objects), *wanted)
         yield
     finally:
-        forget_prefetched(objects, {lookup_name(lookup).split("__", 1)[0] for lookup in wanted})
+        forget_prefetched(objects, {lookup.split("__", 1)[0] for lookup in wanted})
 
 
 def forget_prefetched(objects: Sequence[Model], names: set[str]) -> None:
@@ -318,22 +318,11 @@ def _primed(get_snapshots: Callable[..., Any]) -> Callable[..., Any]:
 #
 # ``CableTerminationModelSerializerMixin`` reads ``obj.cable`` and ``obj.get_cable_peer()`` (each through the
 # reverse one-to-one ``cable_termination``), ``PathEndpointModelSerializerMixin`` reads ``obj.cable_paths.first()``
-# three times. Prefetched (the paths ordered, so that ``first()`` reads the prefetched list), they cost a query per
-# batch.
+# three times (``CablePath`` has a default ordering, so ``first()`` reads a prefetched list). Prefetched, they cost
+# a query per batch.
 
 
-def endpoint_prefetches(model: type[Model]) -> list[str | Prefetch]:
-    """Return the prefetches of the cable relations the API serializer of ``model`` reads per object."""
+def endpoint_prefetches(model: type[Model]) -> list[str]:
+    """Return the cable relations the API serializer of ``model`` reads per object (none for other models)."""
     names = {field.name for field in model._meta.get_fields()}
-    lookups: list[str | Prefetch] = []
-    if "cable_termination" in names:
-        lookups.append("cable_termination")
-    if "cable_paths" in names:
-        related = model._meta.get_field("cable_paths").related_model
-        lookups.append(Prefetch("cable_paths", queryset=related.objects.order_by("pk")))
-    return lookups
-
-
-def lookup_name(lookup: str | Prefetch) -> str:
-    """Return the relation path a prefetch lookup follows."""
-    return lookup.prefetch_through if isinstance(lookup, Prefetch) else lookup
+    return [name for name in ("cable_termination", "cable_paths") if name in names]

@@ -27,7 +27,7 @@ from typing import Any
 
 from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
-from django.db.models import Model, Prefetch
+from django.db.models import Model
 from django.utils.encoding import is_protected_type
 from nautobot.core.api.exceptions import SerializerNotFound
 from nautobot.core.api.utils import get_serializer_for_model
@@ -152,7 +152,7 @@ class SerializerMemo:
     nested: dict[tuple[type, str], dict[Any, Any]] = field(default_factory=dict)
     urls: dict[Any, UrlTemplate | None] = field(default_factory=dict)
     slugs: NaturalSlugs = field(default_factory=NaturalSlugs)
-    lookups: dict[type, list[str | Prefetch]] = field(default_factory=dict)
+    lookups: dict[type, list[str]] = field(default_factory=dict)
 
     def forget(self, pks: Sequence[Any]) -> None:
         """Drop the nested representations of objects that are being written again."""
@@ -287,17 +287,18 @@ def serialize_v2(objects: Sequence[Model], memo: SerializerMemo) -> list[Any]:
             return list(serializer.data)
 
 
-def prefetch_lookups(serializer: Serializer) -> list[str | Prefetch]:
+def prefetch_lookups(serializer: Serializer) -> list[str]:
     """The relations a batch's serializer would read object by object, to prefetch per batch.
 
     Its to-many fields (an interface's IP addresses), the to-many fields of their nested serializers (each
     address's interfaces), the related objects the natural slug of each nested object reads (an address's
-    parent prefix and namespace), and the cable and cable paths of a cable endpoint.
+    parent prefix and namespace), and the cable and cable paths of cable endpoints (nested ones too).
     """
-    lookups: list[str | Prefetch] = internals.endpoint_prefetches(serializer.Meta.model)
+    lookups = internals.endpoint_prefetches(serializer.Meta.model)
     for name, related, nested in many_relations(serializer):
         lookups.append(name)
         lookups.extend(f"{name}__{path}" for path in natural_key_paths(related))
+        lookups.extend(f"{name}__{path}" for path in internals.endpoint_prefetches(related))
         if nested is not None:
             lookups.extend(f"{name}__{inner}" for inner, _, _ in many_relations(nested))
     return lookups
