@@ -1,4 +1,4 @@
-"""Content added to Nautobot's own pages: the Sync of a JobResult, on the JobResult's page."""
+"""Content added to Nautobot's own pages: the Sync of a JobResult and its live progress, on the JobResult's page."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from nautobot.apps.ui import Button, ButtonColorChoices, KeyValueTablePanel, Sec
 
 from nautobot_ssot.models import Sync
 from nautobot_ssot.templatetags.ssot_tags import format_duration, summary_badges
+from nautobot_ssot.views import SyncProgressPanel
 
 VIEW_SYNC = "nautobot_ssot.view_sync"
 
@@ -52,6 +53,14 @@ class SyncSummaryPanel(KeyValueTablePanel):
         }
 
 
+class JobResultProgressPanel(SyncProgressPanel):
+    """The live progress of the Sync a JobResult's job is running, on the JobResult's page."""
+
+    def get_sync(self, context) -> Sync | None:
+        """The Sync recorded by the page's JobResult."""
+        return sync_for_job_result(context)
+
+
 class JobResultSyncExtension(TemplateExtension):
     """Link a JobResult to the Sync its SSoT job recorded."""
 
@@ -66,6 +75,12 @@ class JobResultSyncExtension(TemplateExtension):
         ),
     )
     object_detail_panels = (
+        JobResultProgressPanel(
+            weight=40,
+            section=SectionChoices.RIGHT_HALF,
+            label="Sync progress",
+            required_permissions=[VIEW_SYNC],
+        ),
         SyncSummaryPanel(
             weight=50,
             section=SectionChoices.RIGHT_HALF,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("data-jobs/<uuid:pk>/", views.DataJobView.as_view(), name="data_job"),
     path("data-sources/<path:class_path>/", views.DataJobView.as_view(), name="data_source"),
     path("data-targets/<path:class_path>/", views.DataJobView.as_view(), name="data_target"),
+    path("history/<uuid:pk>/progress/", views.SyncProgressView.as_view(), name="sync_progress"),
     path("config/", views.SSOTConfigView.as_view(), name="config"),
     path("docs/", RedirectView.as_view(url=static("nautobot_ssot/docs/index.html")), name="docs"),
     *router.urls,

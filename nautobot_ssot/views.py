@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from time import time
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -12,6 +13,7 @@ from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -191,37 +193,60 @@ class DryRunLogsNotePanel(Panel):
         return format_html('<p class="p-3 mb-0">{}</p>', DRY_RUN_LOGS_NOTE)
 
 
-PROGRESS_REFRESH_MS = 5000
-"""How often the page of a running sync reloads to show its progress."""
+PROGRESS_POLL_SECONDS = 2
+"""How often a page showing a running sync's progress asks for it again."""
+
+
+def progress_context(sync: Sync) -> dict:
+    """The template context of a sync's progress fragment: the latest snapshot while the sync runs."""
+    running = sync.outcome == SyncOutcomeChoices.OUTCOME_RUNNING
+    progress = read_progress(sync.pk) if running else None
+    return {
+        "sync": sync,
+        "running": running,
+        "progress": progress,
+        "running_for": progress.running_for(time()) if progress else None,
+        "progress_url": reverse("plugins:nautobot_ssot:sync_progress", kwargs={"pk": sync.pk}),
+        "poll_seconds": PROGRESS_POLL_SECONDS,
+    }
+
+
+def render_progress(sync: Sync) -> str:
+    """A sync's progress fragment: phase, objects done of the total, rate and time left, polling while it runs."""
+    return render_to_string("nautobot_ssot/inc/sync_progress.html", progress_context(sync))
 
 
 class SyncProgressPanel(Panel):
-    """A running sync's live progress: phase, objects done of the total, rate and time left (refreshed)."""
+    """A running sync's live progress, refreshed in place every few seconds (from the cache, not the database)."""
+
+    def get_sync(self, context) -> Sync | None:
+        """The sync whose progress the panel shows: the page's object."""
+        return context.get("object")
 
     def should_render(self, context):
-        """Only while the sync runs and has published progress."""
-        sync = context.get("object")
-        if sync is None or sync.outcome != SyncOutcomeChoices.OUTCOME_RUNNING:
-            return False
-        context["progress"] = read_progress(sync.pk)
-        return context["progress"] is not None and super().should_render(context)
+        """Only while the sync runs."""
+        sync = self.get_sync(context)
+        running = sync is not None and sync.outcome == SyncOutcomeChoices.OUTCOME_RUNNING
+        return running and super().should_render(context)
 
     def render_body_content(self, context):
-        """The progress in words, a bar when the total is known, and the reload of the page."""
-        progress = context["progress"]
-        bar = format_html(
-            '<div class="progress mt-2"><div class="progress-bar" role="progressbar" style="width: {}%">{}%</div>'
-            "</div>",
-            progress.percent or 0,
-            progress.percent or 0,
-        )
-        return format_html(
-            '<div class="p-3"><span id="sync-progress">{}</span>{}</div><script>setTimeout(function () {{ '
-            "window.location.reload(); }}, {});</script>",
-            progress.describe(),
-            bar if progress.total else "",
-            PROGRESS_REFRESH_MS,
-        )
+        """The progress fragment."""
+        return render_progress(self.get_sync(context))
+
+
+class SyncProgressView(View):
+    """The progress fragment of one sync, which the progress panels poll; it asks the page to reload when the run ends.
+
+    Reads the cache only: a poll costs one query (the sync, to check the permission and whether it still runs).
+    """
+
+    def get(self, request, pk):
+        """Render the fragment of a sync the user may view."""
+        sync = get_object_or_404(Sync.objects.restrict(request.user, "view").defer("diff", "summary"), pk=pk)
+        response = HttpResponse(render_progress(sync))
+        if sync.outcome != SyncOutcomeChoices.OUTCOME_RUNNING:
+            response["HX-Refresh"] = "true"
+        return response
 
 
 class SyncUIViewSet(
@@ -312,6 +337,7 @@ class SyncUIViewSet(
                         exclude_columns=["sync", "pk"],
                         add_button_route=None,
                         include_paginator=True,
+                        enable_related_link=False,
                         tab_id="logs",
                     ),
                 ),
@@ -433,7 +459,7 @@ def diff_tab_table(request, sync: Sync, records, filters: dict):
     The "not converging" column shows when filtering on it.
     """
     if filters.get("conflicts"):
-        conflicts = SyncConflict.objects.filter(sync=sync, record__in=records)
+        conflicts = SyncConflict.objects.filter(sync=sync, record__in=records).select_related("record")
         return tables.SyncConflictTable(conflicts, user=request.user, orderable=False)
     exclude = () if filters.get("not_converging") else ("not_converging",)
     return tables.SyncDiffRecordTable(records.order_by("position"), user=request.user, orderable=False, exclude=exclude)
@@ -454,7 +480,9 @@ class SyncLogEntryFieldsPanel(ObjectFieldsPanel):
         if key == "synced_object":
             return hyperlinked_object(value) if value is not None else placeholder(entry.object_repr)
         if key == "diff":
-            return render_log_diff(value)
+            return render_log_diff(value, tables.entry_model(entry))
+        if key == "synced_object_type":
+            return tables.object_type_html(entry)
         return super().render_value(key, value, context)
 
 
@@ -490,11 +518,13 @@ class JobOverview:
         job: The Job model.
         kind: ``"source"`` or ``"target"``.
         runs: The latest syncs of the job, newest first.
+        can_run: Whether the user may run the job (and it is enabled and installed).
     """
 
     job: Job
     kind: str
     runs: list[Sync] = field(default_factory=list)
+    can_run: bool = False
 
     @property
     def job_class(self):
@@ -515,6 +545,16 @@ class JobOverview:
     def url(self) -> str:
         """The data source/target page of the job."""
         return reverse("plugins:nautobot_ssot:data_job", kwargs={"pk": self.job.pk})
+
+    @property
+    def run_url(self) -> str:
+        """The job's run form."""
+        return reverse("extras:job_run", kwargs={"pk": self.job.pk})
+
+
+def may_run(user, job: Job) -> bool:
+    """Whether ``user`` may run ``job`` now: the permission, and the job enabled and installed."""
+    return bool(user.has_perm("extras.run_job") and job.enabled and job.installed)
 
 
 def latest_runs(user, jobs: list[Job], per_job: int = RUNS_PER_JOB) -> dict:
@@ -545,8 +585,8 @@ def job_overviews(user) -> tuple[list[JobOverview], list[JobOverview]]:
     targets = [job for job in targets if job.pk in permitted]
     runs = latest_runs(user, sources + targets)
     return (
-        [JobOverview(job, "source", runs.get(job.pk, [])) for job in sources],
-        [JobOverview(job, "target", runs.get(job.pk, [])) for job in targets],
+        [JobOverview(job, "source", runs.get(job.pk, []), may_run(user, job)) for job in sources],
+        [JobOverview(job, "target", runs.get(job.pk, []), may_run(user, job)) for job in targets],
     )
 
 
@@ -571,7 +611,9 @@ def activity_chart(user, days: int = ACTIVITY_DAYS) -> dict:
         ],
     }
     chart = EChartsBase(chart_type=EChartsTypeChoices.BAR, data=data, x_label="Day", y_label="Runs", show_toolbox=False)
-    return chart.get_config()
+    config = chart.get_config()
+    config["yAxis"]["minInterval"] = 1  # runs are counted whole: no 0.2 steps on an empty chart
+    return config
 
 
 class DashboardView(ContentTypePermissionRequiredMixin, View):
@@ -625,7 +667,7 @@ class DataJobView(ObjectView):
             "history_table": history_table,
             "history_url": reverse("plugins:nautobot_ssot:sync_list") + f"?job={job.pk}",
             "run_url": reverse("extras:job_run", kwargs={"pk": job.pk}),
-            "can_run": request.user.has_perm("extras.run_job") and job.enabled and job.installed,
+            "can_run": may_run(request.user, job),
         }
         return render(request, self.get_template_name(), context)
 
