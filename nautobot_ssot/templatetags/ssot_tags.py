@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from django import template
+from django.db.models import Model
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -20,6 +21,7 @@ from nautobot.apps.templatetags import placeholder
 
 from nautobot_ssot.choices import DiffActionChoices, SyncLogEntryActionChoices, SyncLogEntryStatusChoices
 from nautobot_ssot.sync.wording import action_label, describe_bytes, describe_duration
+from nautobot_ssot.templatetags.ssot_labels import attribute_html, model_for_name
 
 register = template.Library()
 
@@ -192,9 +194,10 @@ def render_before_after(record) -> SafeString:
     """Render a diff record's attributes as a small table: attribute, before (target), after (source).
 
     Creates show only the new values, deletes only the old ones; updates show every attribute with the
-    changed ones highlighted.
+    changed ones highlighted. Attributes show their labels (see ``ssot_labels``), their raw names on hover.
     """
     before, after = record.target_attrs, record.source_attrs
+    model = model_for_name(record.model_name)
     rows = []
     for change in attribute_changes(before, after):
         css = "table-warning" if change.changed and before and after else ""
@@ -202,7 +205,7 @@ def render_before_after(record) -> SafeString:
             format_html(
                 '<tr class="{}"><th scope="row">{}</th>{}{}</tr>',
                 css,
-                change.name,
+                attribute_html(model, change.name),
                 _value_cell(change.before, before is not None and change.name in before, "text-danger"),
                 _value_cell(change.after, after is not None and change.name in after, "text-success"),
             )
@@ -217,16 +220,18 @@ def render_before_after(record) -> SafeString:
 
 
 @register.filter
-def render_keys(keys: dict | None) -> SafeString:
-    """Render a diff record's identifiers as ``name=value`` pairs."""
+def render_keys(keys: dict | None, model: type[Model] | None = None) -> SafeString:
+    """Render a diff record's identifiers as ``label: value`` pairs (the raw names on hover)."""
     if not keys:
         return HTML_NONE
-    return format_html_join(", ", "<code>{}={}</code>", ((name, value_text(value)) for name, value in keys.items()))
+    return format_html_join(
+        ", ", "{}: <code>{}</code>", ((attribute_html(model, name), value_text(value)) for name, value in keys.items())
+    )
 
 
 @register.filter
-def render_log_diff(diff: dict | None) -> SafeString:
-    """Render a log entry's diff (``{"+": {...}, "-": {...}}``) as before/after attribute pairs."""
+def render_log_diff(diff: dict | None, model: type[Model] | None = None) -> SafeString:
+    """Render a log entry's diff (``{"+": {...}, "-": {...}}``) as before/after attribute pairs, labelled."""
     if not diff:
         return HTML_NONE
     if not isinstance(diff, dict) or not ({"+", "-"} & set(diff)):
@@ -234,9 +239,9 @@ def render_log_diff(diff: dict | None) -> SafeString:
     before, after = diff.get("-") or {}, diff.get("+") or {}
     return format_html_join(
         format_html("<br>"),
-        '<code>{}</code>: <span class="text-danger">{}</span> &rarr; <span class="text-success">{}</span>',
+        '{}: <span class="text-danger">{}</span> &rarr; <span class="text-success">{}</span>',
         (
-            (change.name, _side_text(change.name, before), _side_text(change.name, after))
+            (attribute_html(model, change.name), _side_text(change.name, before), _side_text(change.name, after))
             for change in attribute_changes(before, after)
         ),
     )
