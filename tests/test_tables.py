@@ -6,6 +6,7 @@ from django.test import RequestFactory
 from nautobot.apps.testing import TestCase
 from nautobot.tenancy.models import Tenant, TenantGroup
 
+from nautobot_ssot.choices import SyncOutcomeChoices
 from nautobot_ssot.models import Sync, SyncDiffRecord, SyncLogEntry
 from nautobot_ssot.tables import SyncDiffRecordTable, SyncLogEntryTable, SyncTable
 from nautobot_ssot.templatetags.ssot_tags import (
@@ -61,6 +62,12 @@ class SummaryCountsTestCase(TestCase):
         )
         real = {count.key: count.label for count in summary_counts(make_sync(logs=0))}
         self.assertEqual((real["create"], real["delete"]), ("created", "deleted"))
+
+    def test_a_running_sync_says_what_is_still_to_do(self):
+        sync = make_sync(logs=0)
+        sync.outcome = SyncOutcomeChoices.OUTCOME_RUNNING
+        labels = {count.key: count.label for count in summary_counts(sync)}
+        self.assertEqual((labels["create"], labels["update"]), ("to create", "to update"))
 
 
 class DiffRenderingTestCase(TestCase):

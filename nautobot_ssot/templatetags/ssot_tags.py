@@ -19,8 +19,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from nautobot.apps.templatetags import placeholder
 
-from nautobot_ssot.choices import DiffActionChoices, SyncLogEntryActionChoices, SyncLogEntryStatusChoices
-from nautobot_ssot.sync.wording import action_label, describe_bytes, describe_duration
+from nautobot_ssot.choices import (
+    DiffActionChoices,
+    SyncLogEntryActionChoices,
+    SyncLogEntryStatusChoices,
+    SyncOutcomeChoices,
+)
+from nautobot_ssot.sync.wording import ACTIONS, action_label, describe_bytes, describe_duration
 from nautobot_ssot.templatetags.ssot_labels import attribute_html, model_for_name
 
 register = template.Library()
@@ -126,6 +131,13 @@ def _summary_url(sync, key: str, kind: str | None) -> str | None:
     return f"{base}?{urlencode({'sync': sync.pk, kind: key})}"
 
 
+def _count_label(sync, key: str) -> str | None:
+    """The label of an action's count: ``to create`` while the sync runs, else ``created`` (``would create``)."""
+    if sync.outcome == SyncOutcomeChoices.OUTCOME_RUNNING and not sync.dry_run:
+        return next((words.pending for words in ACTIONS if words.key == key), None)
+    return action_label(key, sync.dry_run)
+
+
 def summary_counts(sync, links: bool = True) -> list[SummaryCount]:
     """The counts of a sync's summary, each with the URL showing the matching objects (a dry run's "would create")."""
     counts = []
@@ -134,7 +146,7 @@ def summary_counts(sync, links: bool = True) -> list[SummaryCount]:
         if key == SyncLogEntryActionChoices.ACTION_REPLACE and not value:
             continue
         url = _summary_url(sync, key, kind) if links and value else None
-        label = action_label(key, sync.dry_run) or real_label
+        label = _count_label(sync, key) or real_label
         counts.append(SummaryCount(key, label, color if value else "secondary", value, url))
     return counts
 
