@@ -267,7 +267,7 @@ class SyncLogEntryTable(BaseTable):
     """
 
     pk = ToggleColumn()
-    timestamp = tables.DateTimeColumn(linkify=True, short=True)
+    timestamp = tables.DateTimeColumn(linkify=True, short=True, attrs={"td": {"class": "text-nowrap"}})
     sync = tables.Column(attrs={"td": {"class": "text-nowrap"}})
     action = tables.Column()
     status = tables.Column()

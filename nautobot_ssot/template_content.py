@@ -7,8 +7,8 @@ from nautobot.apps.templatetags import render_boolean
 from nautobot.apps.ui import Button, ButtonColorChoices, KeyValueTablePanel, SectionChoices, TemplateExtension
 
 from nautobot_ssot.models import Sync
+from nautobot_ssot.progress_ui import JobResultProgressPanel
 from nautobot_ssot.templatetags.ssot_tags import format_duration, summary_badges
-from nautobot_ssot.views import SyncProgressPanel
 
 VIEW_SYNC = "nautobot_ssot.view_sync"
 
@@ -51,14 +51,6 @@ class SyncSummaryPanel(KeyValueTablePanel):
             "Duration": format_duration(sync.duration),
             "Summary": summary_badges(sync),
         }
-
-
-class JobResultProgressPanel(SyncProgressPanel):
-    """The live progress of the Sync a JobResult's job is running, on the JobResult's page."""
-
-    def get_sync(self, context) -> Sync | None:
-        """The Sync recorded by the page's JobResult."""
-        return sync_for_job_result(context)
 
 
 class JobResultSyncExtension(TemplateExtension):

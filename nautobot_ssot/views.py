@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from time import time
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -13,7 +12,6 @@ from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -52,11 +50,11 @@ from rest_framework.response import Response
 
 from nautobot_ssot import NautobotSSOTAppConfig, filters, forms, tables
 from nautobot_ssot.api import serializers
-from nautobot_ssot.choices import SyncModeChoices, SyncOutcomeChoices
+from nautobot_ssot.choices import SyncModeChoices
 from nautobot_ssot.jobs import DataSource, DataTarget, get_data_jobs
 from nautobot_ssot.models import PHASES, Sync, SyncConflict, SyncDiffRecord, SyncLogEntry
+from nautobot_ssot.progress_ui import SyncProgressPanel
 from nautobot_ssot.sync.plan import plan_apply_url
-from nautobot_ssot.sync.progress import read_progress
 from nautobot_ssot.sync.report import failures_csv, failures_csv_filename
 from nautobot_ssot.templatetags.ssot_tags import (
     format_bytes,
@@ -191,62 +189,6 @@ class DryRunLogsNotePanel(Panel):
     def render_body_content(self, context):
         """The note."""
         return format_html('<p class="p-3 mb-0">{}</p>', DRY_RUN_LOGS_NOTE)
-
-
-PROGRESS_POLL_SECONDS = 2
-"""How often a page showing a running sync's progress asks for it again."""
-
-
-def progress_context(sync: Sync) -> dict:
-    """The template context of a sync's progress fragment: the latest snapshot while the sync runs."""
-    running = sync.outcome == SyncOutcomeChoices.OUTCOME_RUNNING
-    progress = read_progress(sync.pk) if running else None
-    return {
-        "sync": sync,
-        "running": running,
-        "progress": progress,
-        "running_for": progress.running_for(time()) if progress else None,
-        "progress_url": reverse("plugins:nautobot_ssot:sync_progress", kwargs={"pk": sync.pk}),
-        "poll_seconds": PROGRESS_POLL_SECONDS,
-    }
-
-
-def render_progress(sync: Sync) -> str:
-    """A sync's progress fragment: phase, objects done of the total, rate and time left, polling while it runs."""
-    return render_to_string("nautobot_ssot/inc/sync_progress.html", progress_context(sync))
-
-
-class SyncProgressPanel(Panel):
-    """A running sync's live progress, refreshed in place every few seconds (from the cache, not the database)."""
-
-    def get_sync(self, context) -> Sync | None:
-        """The sync whose progress the panel shows: the page's object."""
-        return context.get("object")
-
-    def should_render(self, context):
-        """Only while the sync runs."""
-        sync = self.get_sync(context)
-        running = sync is not None and sync.outcome == SyncOutcomeChoices.OUTCOME_RUNNING
-        return running and super().should_render(context)
-
-    def render_body_content(self, context):
-        """The progress fragment."""
-        return render_progress(self.get_sync(context))
-
-
-class SyncProgressView(View):
-    """The progress fragment of one sync, which the progress panels poll; it asks the page to reload when the run ends.
-
-    Reads the cache only: a poll costs one query (the sync, to check the permission and whether it still runs).
-    """
-
-    def get(self, request, pk):
-        """Render the fragment of a sync the user may view."""
-        sync = get_object_or_404(Sync.objects.restrict(request.user, "view").defer("diff", "summary"), pk=pk)
-        response = HttpResponse(render_progress(sync))
-        if sync.outcome != SyncOutcomeChoices.OUTCOME_RUNNING:
-            response["HX-Refresh"] = "true"
-        return response
 
 
 class SyncUIViewSet(

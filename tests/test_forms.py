@@ -1,11 +1,11 @@
-"""Tests of the form helpers: a required object choice with a single option is preselected."""
+"""Tests of the forms: the diff filter's model labels; a required object choice with a single option preselected."""
 
 from django import forms
 from nautobot.apps.testing import TestCase
 from nautobot.extras.models import ExternalIntegration
 from nautobot.tenancy.models import Tenant
 
-from nautobot_ssot.forms import preselect_single_choices
+from nautobot_ssot.forms import SyncDiffRecordFilterForm, preselect_single_choices
 from nautobot_ssot.jobs.examples import ExampleDataSource
 
 
@@ -42,3 +42,10 @@ class PreselectTestCase(TestCase):
         self.assertEqual(ExampleDataSource.as_form().fields["integration"].initial, integration.pk)
         ExternalIntegration.objects.create(name="Second", remote_url="https://second.example.com")
         self.assertIsNone(ExampleDataSource.as_form().fields["integration"].initial)
+
+
+class DiffFilterFormTestCase(TestCase):
+    def test_models_are_offered_by_their_verbose_names(self):
+        form = SyncDiffRecordFilterForm(model_names=["ip_address", "vlan_group"])
+        expected = [("ip_address", "IP address"), ("vlan_group", "VLAN group")]
+        self.assertEqual(form.fields["model_name"].choices, expected)

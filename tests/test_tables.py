@@ -156,4 +156,4 @@ class ReadableLabelsTestCase(TestCase):
         html = SyncLogEntryTable(self.sync.logs.all()).as_html(self.request)
         self.assertIn(f'title="{self.sync}"', html)
         self.assertNotIn(f">{self.sync}</a>", html)
-        self.assertIn('<td class="text-nowrap">', html)
+        self.assertEqual(html.count('<td class="text-nowrap">'), 2)  # the timestamp and the sync

@@ -14,7 +14,16 @@ from nautobot_ssot.choices import SyncOutcomeChoices
 from nautobot_ssot.models import Sync, SyncLogEntry
 from nautobot_ssot.sync.progress import ProgressReporter
 from nautobot_ssot.views import DRY_RUN_LOGS_NOTE, activity_chart
-from tests.ui.data import XSS, add_conflict, add_logs, add_records, fixture_job, make_job_result, make_sync
+from tests.ui.data import (
+    XSS,
+    add_conflict,
+    add_logs,
+    add_records,
+    fixture_job,
+    make_job_result,
+    make_sync,
+    running_sync,
+)
 
 HTMX = {"HX-Request": "true"}
 
@@ -113,33 +122,6 @@ class SyncDetailTabsTestCase(TestCase):
         running.save()
         self.assertNotIn("ssot-progress", self.client.get(running.get_absolute_url()).content.decode())
 
-    def test_the_progress_fragment_polls_while_running_and_reloads_the_page_at_the_end(self):
-        running = running_sync()
-        reporter = ProgressReporter(running.pk)
-        self.addCleanup(reporter.finish)
-        reporter.start("diff", 40)
-        reporter.callback("diff", 40, 40)
-        url = reverse("plugins:nautobot_ssot:sync_progress", kwargs={"pk": running.pk})
-        response = self.client.get(url, headers=HTMX)
-        self.assertBodyContains(response, 'data-progress="done" data-value="40"', html=False)
-        self.assertBodyContains(response, "40 of 40 objects (100%)")
-        self.assertBodyContains(response, f'hx-get="{url}"', html=False)
-        self.assertNotIn("HX-Refresh", response.headers)
-        running.outcome = SyncOutcomeChoices.OUTCOME_COMPLETED
-        running.save()
-        response = self.client.get(url, headers=HTMX)
-        self.assertEqual(response.headers["HX-Refresh"], "true")
-        self.assertNotIn("hx-get", response.content.decode())
-
-    @override_settings(EXEMPT_VIEW_PERMISSIONS=[])
-    def test_the_progress_fragment_requires_viewing_the_sync(self):
-        self.user.is_superuser = False
-        self.user.save()
-        url = reverse("plugins:nautobot_ssot:sync_progress", kwargs={"pk": running_sync().pk})
-        self.assertHttpStatus(self.client.get(url), 404)
-        self.add_permissions("nautobot_ssot.view_sync")
-        self.assertHttpStatus(self.client.get(url), 200)
-
     def test_logs_tab_pages_without_a_view_more_link(self):
         add_logs(self.sync, 30)
         url = reverse("plugins:nautobot_ssot:sync_logentries", kwargs={"pk": self.sync.pk})
@@ -171,14 +153,6 @@ class SyncDetailTabsTestCase(TestCase):
         self.assertHttpStatus(self.client.get(url), 403)
         self.add_permissions("nautobot_ssot.view_sync")
         self.assertHttpStatus(self.client.get(url), 200)
-
-
-def running_sync() -> Sync:
-    """A sync that is still running."""
-    sync = make_sync(logs=0)
-    sync.outcome = SyncOutcomeChoices.OUTCOME_RUNNING
-    sync.save()
-    return sync
 
 
 class DashboardTestCase(TestCase):
