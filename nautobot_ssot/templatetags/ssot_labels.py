@@ -9,7 +9,7 @@ Manufacturer › Name") and the object's display name when it exists, with the r
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, FieldError, ValidationError
@@ -68,13 +68,13 @@ def model_label(model_name: str) -> str:
 def _step(model: type[Model] | None, name: str) -> tuple[str, type[Model] | None]:
     """The label of one step of an attribute path, and the model the step leads to (if a relation)."""
     try:
-        field = model._meta.get_field(name) if model is not None else None
+        model_field = model._meta.get_field(name) if model is not None else None
     except FieldDoesNotExist:
-        field = None
-    if field is None:
+        model_field = None
+    if model_field is None:
         return humanize(name), None
-    label = getattr(field, "verbose_name", None) or name
-    return humanize(str(label)), field.related_model if field.is_relation else None
+    label = getattr(model_field, "verbose_name", None) or name
+    return humanize(str(label)), model_field.related_model if model_field.is_relation else None
 
 
 def attribute_label(model: type[Model] | None, path: str) -> str:
@@ -111,28 +111,39 @@ class ObjectKeys:
 
     Attributes:
         model: The Django model.
-        keys: The identifiers, each a lookup path of the model (``parent__namespace__name``).
+        keys: The identifiers, each a lookup path of the model (``parent__namespace__name``), values as text
+            (which two sets of identifiers compare by).
+        lookup: The identifiers with their values as stored, to query with.
     """
 
     model: type[Model]
     keys: tuple[tuple[str, str], ...]
+    lookup: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def of(cls, model: type[Model], keys: Mapping[str, object]) -> ObjectKeys:
-        """The identifiers ``keys`` of an object of ``model``, values compared as text."""
-        return cls(model, tuple(sorted((name, str(value)) for name, value in keys.items())))
+        """The identifiers ``keys`` of an object of ``model``."""
+        return cls(model, tuple(sorted((name, str(value)) for name, value in keys.items())), dict(keys))
 
-    def of_object(self, instance: Model) -> ObjectKeys | None:
-        """The same identifiers read from ``instance`` (None when a path cannot be followed)."""
+    def of_object(self, instance: Model) -> ObjectKeys:
+        """The same identifiers read from ``instance`` (None where a path ends early, as a missing parent)."""
         values = {}
         for name, _ in self.keys:
             value = instance
             for step in name.split("__"):
                 value = getattr(value, step, None)
-            if value is None:
-                return None
             values[name] = value
         return ObjectKeys.of(self.model, values)
+
+
+def _forward(model: type[Model], name: str) -> type[Model] | None:
+    """The model a forward to-one relation ``name`` of ``model`` leads to; None for anything else."""
+    try:
+        model_field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    to_one = model_field.many_to_one or model_field.one_to_one
+    return model_field.related_model if model_field.is_relation and model_field.concrete and to_one else None
 
 
 def _related_paths(model: type[Model], names: Iterable[str]) -> list[str] | None:
@@ -142,13 +153,9 @@ def _related_paths(model: type[Model], names: Iterable[str]) -> list[str] | None
         steps = name.split("__")
         current = model
         for index, step in enumerate(steps[:-1]):
-            try:
-                field = current._meta.get_field(step)
-            except FieldDoesNotExist:
+            current = _forward(current, step)
+            if current is None:
                 return None
-            if not (field.is_relation and field.concrete and (field.many_to_one or field.one_to_one)):
-                return None
-            current = field.related_model
             paths.add("__".join(steps[: index + 1]))
     return sorted(paths)
 
@@ -161,7 +168,7 @@ def _query(wanted: list[ObjectKeys]) -> list[Model]:
         return []
     condition = Q()
     for keys in wanted:
-        condition |= Q(**dict(keys.keys))
+        condition |= Q(**keys.lookup)
     try:
         with transaction.atomic():
             return list(model.objects.select_related(*related).filter(condition)[: len(wanted) * 2])
@@ -178,7 +185,5 @@ def existing_objects(wanted: Iterable[ObjectKeys]) -> dict[ObjectKeys, Model]:
     found = {}
     for group in groups.values():
         for instance in _query(group):
-            read = group[0].of_object(instance)
-            if read is not None:
-                found[read] = instance
+            found[group[0].of_object(instance)] = instance
     return {keys: found[keys] for keys in wanted if keys in found}

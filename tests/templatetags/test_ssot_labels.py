@@ -56,6 +56,11 @@ class ExistingObjectsTestCase(TestCase):
         self.assertEqual(found, dict(zip(wanted[:3], self.tenants, strict=True)))
         self.assertEqual(len([query for query in queries if "SELECT" in query["sql"]]), 1)
 
+    def test_an_empty_identifier_matches_a_missing_relation(self):
+        ungrouped = Tenant.objects.create(name="fx-ungrouped")
+        wanted = ObjectKeys.of(Tenant, {"name": "fx-ungrouped", "tenant_group__name": None})
+        self.assertEqual(existing_objects([wanted]), {wanted: ungrouped})
+
     def test_identifiers_that_are_no_lookup_find_nothing(self):
         wanted = [ObjectKeys.of(Tenant, {"custom_tier": "gold"}), ObjectKeys.of(Tenant, {"tags": "x"})]
         self.assertEqual(existing_objects(wanted), {})
