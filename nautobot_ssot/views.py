@@ -191,6 +191,14 @@ class DryRunLogsNotePanel(Panel):
         return format_html('<p class="p-3 mb-0">{}</p>', DRY_RUN_LOGS_NOTE)
 
 
+class PagedTablePanel(ObjectsTablePanel):
+    """A table panel paging its rows, linking to the full list from its header only (no "View N more" as well)."""
+
+    def get_extra_context(self, context):
+        """Nautobot's context without the count of rows beyond the page (the pager reaches them)."""
+        return {**super().get_extra_context(context), "more_queryset_count": 0}
+
+
 class SyncUIViewSet(
     ForbiddenPageMixin, ObjectDetailViewMixin, ObjectListViewMixin, ObjectDestroyViewMixin, ObjectBulkDestroyViewMixin
 ):
@@ -269,7 +277,7 @@ class SyncUIViewSet(
                 required_permissions=["nautobot_ssot.view_synclogentry"],
                 panels=(
                     DryRunLogsNotePanel(weight=50, section=SectionChoices.FULL_WIDTH, label="Why no log entries"),
-                    ObjectsTablePanel(
+                    PagedTablePanel(
                         weight=100,
                         section=SectionChoices.FULL_WIDTH,
                         table_class=tables.SyncLogEntryTable,
@@ -279,7 +287,6 @@ class SyncUIViewSet(
                         exclude_columns=["sync", "pk"],
                         add_button_route=None,
                         include_paginator=True,
-                        enable_related_link=False,
                         tab_id="logs",
                     ),
                 ),
