@@ -109,6 +109,12 @@ class DiffObjectsMixin:
     The objects of the rows on the table's page are looked up at the first row rendered, one query per model.
     """
 
+    _existing: dict[ObjectKeys, Model] | None = None
+
+    def render_model_name(self, value):
+        """The model's verbose name."""
+        return model_html(value)
+
     def record_of(self, row_record) -> SyncDiffRecord | None:
         """The diff record of a row (the row itself here)."""
         return row_record
@@ -125,7 +131,7 @@ class DiffObjectsMixin:
         """The object a diff record stands for, if it exists."""
         if record is None:
             return None
-        if getattr(self, "_existing", None) is None:
+        if self._existing is None:
             self._existing = existing_objects(filter(None, map(self._object_keys, self._page_records())))
         keys = self._object_keys(record)
         return self._existing.get(keys) if keys is not None else None
@@ -174,10 +180,6 @@ class SyncDiffRecordTable(DiffObjectsMixin, BaseTable):
     def render_action(self, value):
         """Colored action badge."""
         return action_badge(value)
-
-    def render_model_name(self, value):
-        """The model's verbose name."""
-        return model_html(value)
 
     def render_unique_id(self, record, value):
         """The object's display name, linked when it exists."""
@@ -229,10 +231,6 @@ class SyncConflictTable(DiffObjectsMixin, BaseTable):
     def record_of(self, row_record) -> SyncDiffRecord | None:
         """The diff record of a conflict (select it with the conflicts)."""
         return row_record.record
-
-    def render_model_name(self, value):
-        """The model's verbose name."""
-        return model_html(value)
 
     def render_unique_id(self, record, value):
         """The object's display name, linked when it exists."""
