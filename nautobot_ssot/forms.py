@@ -15,6 +15,7 @@ from nautobot.extras.models import Job
 from nautobot_ssot.choices import DiffActionChoices, SyncLogEntryActionChoices, SyncLogEntryStatusChoices
 from nautobot_ssot.models import Sync, SyncDiffRecord, SyncLogEntry
 from nautobot_ssot.permissions import restrict_form_to_requester, restrict_to_requester
+from nautobot_ssot.templatetags.ssot_labels import model_label
 
 
 def _distinct_sync_values(field: str):
@@ -93,4 +94,20 @@ class SyncDiffRecordFilterForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, model_names=(), **kwargs):
         """Offer ``model_names`` (the models present in the sync's diff) as model choices."""
         super().__init__(*args, **kwargs)
-        self.fields["model_name"].choices = [(name, name) for name in model_names]
+        self.fields["model_name"].choices = [(name, model_label(name)) for name in model_names]
+
+
+def preselect_single_choices(form: forms.Form) -> None:
+    """Preselect each required object choice of an unbound form that has exactly one object to choose from.
+
+    A value the form was given (``initial``) or its field's default is kept.
+    """
+    if form.is_bound:
+        return
+    for name, field in form.fields.items():
+        queryset = getattr(field, "queryset", None)
+        if queryset is None or not field.required or field.initial is not None or name in form.initial:
+            continue
+        only = list(queryset[:2])
+        if len(only) == 1:
+            field.initial = only[0].pk

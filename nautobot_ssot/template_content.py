@@ -1,4 +1,4 @@
-"""Content added to Nautobot's own pages: the Sync of a JobResult, on the JobResult's page."""
+"""Content added to Nautobot's own pages: the Sync of a JobResult and its live progress, on the JobResult's page."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from nautobot.apps.templatetags import render_boolean
 from nautobot.apps.ui import Button, ButtonColorChoices, KeyValueTablePanel, SectionChoices, TemplateExtension
 
 from nautobot_ssot.models import Sync
+from nautobot_ssot.progress_ui import JobResultProgressPanel
 from nautobot_ssot.templatetags.ssot_tags import format_duration, summary_badges
 
 VIEW_SYNC = "nautobot_ssot.view_sync"
@@ -66,6 +67,12 @@ class JobResultSyncExtension(TemplateExtension):
         ),
     )
     object_detail_panels = (
+        JobResultProgressPanel(
+            weight=40,
+            section=SectionChoices.RIGHT_HALF,
+            label="Sync progress",
+            required_permissions=[VIEW_SYNC],
+        ),
         SyncSummaryPanel(
             weight=50,
             section=SectionChoices.RIGHT_HALF,

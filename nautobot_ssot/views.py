@@ -50,11 +50,11 @@ from rest_framework.response import Response
 
 from nautobot_ssot import NautobotSSOTAppConfig, filters, forms, tables
 from nautobot_ssot.api import serializers
-from nautobot_ssot.choices import SyncModeChoices, SyncOutcomeChoices
+from nautobot_ssot.choices import SyncModeChoices
 from nautobot_ssot.jobs import DataSource, DataTarget, get_data_jobs
 from nautobot_ssot.models import PHASES, Sync, SyncConflict, SyncDiffRecord, SyncLogEntry
+from nautobot_ssot.progress_ui import SyncProgressPanel
 from nautobot_ssot.sync.plan import plan_apply_url
-from nautobot_ssot.sync.progress import read_progress
 from nautobot_ssot.sync.report import failures_csv, failures_csv_filename
 from nautobot_ssot.templatetags.ssot_tags import (
     format_bytes,
@@ -191,37 +191,12 @@ class DryRunLogsNotePanel(Panel):
         return format_html('<p class="p-3 mb-0">{}</p>', DRY_RUN_LOGS_NOTE)
 
 
-PROGRESS_REFRESH_MS = 5000
-"""How often the page of a running sync reloads to show its progress."""
+class PagedTablePanel(ObjectsTablePanel):
+    """A table panel paging its rows, linking to the full list from its header only (no "View N more" as well)."""
 
-
-class SyncProgressPanel(Panel):
-    """A running sync's live progress: phase, objects done of the total, rate and time left (refreshed)."""
-
-    def should_render(self, context):
-        """Only while the sync runs and has published progress."""
-        sync = context.get("object")
-        if sync is None or sync.outcome != SyncOutcomeChoices.OUTCOME_RUNNING:
-            return False
-        context["progress"] = read_progress(sync.pk)
-        return context["progress"] is not None and super().should_render(context)
-
-    def render_body_content(self, context):
-        """The progress in words, a bar when the total is known, and the reload of the page."""
-        progress = context["progress"]
-        bar = format_html(
-            '<div class="progress mt-2"><div class="progress-bar" role="progressbar" style="width: {}%">{}%</div>'
-            "</div>",
-            progress.percent or 0,
-            progress.percent or 0,
-        )
-        return format_html(
-            '<div class="p-3"><span id="sync-progress">{}</span>{}</div><script>setTimeout(function () {{ '
-            "window.location.reload(); }}, {});</script>",
-            progress.describe(),
-            bar if progress.total else "",
-            PROGRESS_REFRESH_MS,
-        )
+    def get_extra_context(self, context):
+        """Nautobot's context without the count of rows beyond the page (the pager reaches them)."""
+        return {**super().get_extra_context(context), "more_queryset_count": 0}
 
 
 class SyncUIViewSet(
@@ -302,7 +277,7 @@ class SyncUIViewSet(
                 required_permissions=["nautobot_ssot.view_synclogentry"],
                 panels=(
                     DryRunLogsNotePanel(weight=50, section=SectionChoices.FULL_WIDTH, label="Why no log entries"),
-                    ObjectsTablePanel(
+                    PagedTablePanel(
                         weight=100,
                         section=SectionChoices.FULL_WIDTH,
                         table_class=tables.SyncLogEntryTable,
@@ -433,7 +408,7 @@ def diff_tab_table(request, sync: Sync, records, filters: dict):
     The "not converging" column shows when filtering on it.
     """
     if filters.get("conflicts"):
-        conflicts = SyncConflict.objects.filter(sync=sync, record__in=records)
+        conflicts = SyncConflict.objects.filter(sync=sync, record__in=records).select_related("record")
         return tables.SyncConflictTable(conflicts, user=request.user, orderable=False)
     exclude = () if filters.get("not_converging") else ("not_converging",)
     return tables.SyncDiffRecordTable(records.order_by("position"), user=request.user, orderable=False, exclude=exclude)
@@ -454,7 +429,9 @@ class SyncLogEntryFieldsPanel(ObjectFieldsPanel):
         if key == "synced_object":
             return hyperlinked_object(value) if value is not None else placeholder(entry.object_repr)
         if key == "diff":
-            return render_log_diff(value)
+            return render_log_diff(value, tables.entry_model(entry))
+        if key == "synced_object_type":
+            return tables.object_type_html(entry)
         return super().render_value(key, value, context)
 
 
@@ -490,11 +467,13 @@ class JobOverview:
         job: The Job model.
         kind: ``"source"`` or ``"target"``.
         runs: The latest syncs of the job, newest first.
+        can_run: Whether the user may run the job (and it is enabled and installed).
     """
 
     job: Job
     kind: str
     runs: list[Sync] = field(default_factory=list)
+    can_run: bool = False
 
     @property
     def job_class(self):
@@ -515,6 +494,16 @@ class JobOverview:
     def url(self) -> str:
         """The data source/target page of the job."""
         return reverse("plugins:nautobot_ssot:data_job", kwargs={"pk": self.job.pk})
+
+    @property
+    def run_url(self) -> str:
+        """The job's run form."""
+        return reverse("extras:job_run", kwargs={"pk": self.job.pk})
+
+
+def may_run(user, job: Job) -> bool:
+    """Whether ``user`` may run ``job`` now: the permission, and the job enabled and installed."""
+    return bool(user.has_perm("extras.run_job") and job.enabled and job.installed)
 
 
 def latest_runs(user, jobs: list[Job], per_job: int = RUNS_PER_JOB) -> dict:
@@ -545,8 +534,8 @@ def job_overviews(user) -> tuple[list[JobOverview], list[JobOverview]]:
     targets = [job for job in targets if job.pk in permitted]
     runs = latest_runs(user, sources + targets)
     return (
-        [JobOverview(job, "source", runs.get(job.pk, [])) for job in sources],
-        [JobOverview(job, "target", runs.get(job.pk, [])) for job in targets],
+        [JobOverview(job, "source", runs.get(job.pk, []), may_run(user, job)) for job in sources],
+        [JobOverview(job, "target", runs.get(job.pk, []), may_run(user, job)) for job in targets],
     )
 
 
@@ -571,7 +560,9 @@ def activity_chart(user, days: int = ACTIVITY_DAYS) -> dict:
         ],
     }
     chart = EChartsBase(chart_type=EChartsTypeChoices.BAR, data=data, x_label="Day", y_label="Runs", show_toolbox=False)
-    return chart.get_config()
+    config = chart.get_config()
+    config["yAxis"]["minInterval"] = 1  # runs are counted whole: no 0.2 steps on an empty chart
+    return config
 
 
 class DashboardView(ContentTypePermissionRequiredMixin, View):
@@ -625,7 +616,7 @@ class DataJobView(ObjectView):
             "history_table": history_table,
             "history_url": reverse("plugins:nautobot_ssot:sync_list") + f"?job={job.pk}",
             "run_url": reverse("extras:job_run", kwargs={"pk": job.pk}),
-            "can_run": request.user.has_perm("extras.run_job") and job.enabled and job.installed,
+            "can_run": may_run(request.user, job),
         }
         return render(request, self.get_template_name(), context)
 

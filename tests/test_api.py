@@ -59,6 +59,21 @@ class SyncAPIBehaviourTestCase(APITestCase):
         included = self.client.get(f"{list_url}?include=diff", **self.header).json()["results"]
         self.assertIn(self.sync.diff, [row["diff"] for row in included])
 
+    def test_log_entries_keep_the_raw_names(self):
+        SyncLogEntry.objects.create(
+            sync=self.sync,
+            action="update",
+            status="success",
+            model_name="ip_address",
+            unique_id="192.0.2.3__32",
+            diff={"+": {"device_type__manufacturer__name": "Acme"}},
+        )
+        list_url = reverse("plugins-api:nautobot_ssot-api:synclogentry-list")
+        rows = self.client.get(f"{list_url}?sync={self.sync.pk}", **self.header).json()["results"]
+        row = next(row for row in rows if row["unique_id"] == "192.0.2.3__32")
+        self.assertEqual(row["model_name"], "ip_address")
+        self.assertEqual(row["diff"], {"+": {"device_type__manufacturer__name": "Acme"}})
+
     def test_filters(self):
         url = reverse("plugins-api:nautobot_ssot-api:sync-list")
         response = self.client.get(f"{url}?dry_run=true", **self.header)

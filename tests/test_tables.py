@@ -4,8 +4,10 @@ from datetime import timedelta
 
 from django.test import RequestFactory
 from nautobot.apps.testing import TestCase
+from nautobot.tenancy.models import Tenant, TenantGroup
 
-from nautobot_ssot.models import Sync, SyncDiffRecord
+from nautobot_ssot.choices import SyncOutcomeChoices
+from nautobot_ssot.models import Sync, SyncDiffRecord, SyncLogEntry
 from nautobot_ssot.tables import SyncDiffRecordTable, SyncLogEntryTable, SyncTable
 from nautobot_ssot.templatetags.ssot_tags import (
     format_bytes,
@@ -14,7 +16,7 @@ from nautobot_ssot.templatetags.ssot_tags import (
     render_log_diff,
     summary_counts,
 )
-from tests.ui.data import XSS, make_sync
+from tests.ui.data import XSS, add_logs, make_sync
 
 
 class FormattingTestCase(TestCase):
@@ -61,6 +63,12 @@ class SummaryCountsTestCase(TestCase):
         real = {count.key: count.label for count in summary_counts(make_sync(logs=0))}
         self.assertEqual((real["create"], real["delete"]), ("created", "deleted"))
 
+    def test_a_running_sync_says_what_is_still_to_do(self):
+        sync = make_sync(logs=0)
+        sync.outcome = SyncOutcomeChoices.OUTCOME_RUNNING
+        labels = {count.key: count.label for count in summary_counts(sync)}
+        self.assertEqual((labels["create"], labels["update"]), ("to create", "to update"))
+
 
 class DiffRenderingTestCase(TestCase):
     def test_update_shows_before_and_after(self):
@@ -100,3 +108,52 @@ class TablesTestCase(TestCase):
             with self.subTest(table=type(table).__name__):
                 html = table.as_html(request)
                 self.assertNotIn("<script>alert", html)
+
+
+class ReadableLabelsTestCase(TestCase):
+    """Diffs and logs show verbose names, labels and display names; the raw names on hover."""
+
+    def setUp(self):
+        super().setUp()
+        self.sync = make_sync(records=0, logs=0)
+        self.request = RequestFactory().get("/")
+        self.request.user = self.user
+
+    def _record(self, **fields):
+        defaults = {"sync": self.sync, "position": 0, "action": "update", "model_name": "tenant"}
+        return SyncDiffRecord.objects.create(**{**defaults, **fields})
+
+    def test_diff_rows_show_the_model_and_the_existing_objects_display_name(self):
+        group = TenantGroup.objects.create(name="fx-group")
+        tenant = Tenant.objects.create(name="fx-labelled", tenant_group=group)
+        keys = {"name": "fx-labelled", "tenant_group__name": "fx-group"}
+        self._record(unique_id="fx-labelled__fx-group", keys=keys, source_attrs={"description": "new"})
+        self._record(position=1, model_name="ip_address", unique_id="192.0.2.3__32", keys={"host": "192.0.2.3"})
+        html = SyncDiffRecordTable(self.sync.diff_records.order_by("position")).as_html(self.request)
+        self.assertInHTML(
+            f'<a href="{tenant.get_absolute_url()}" title="fx-labelled__fx-group">{tenant.name}</a>', html
+        )
+        self.assertInHTML('<span title="ip_address">IP address</span>', html)
+        self.assertInHTML('<span title="192.0.2.3__32">192.0.2.3</span>', html)
+        self.assertInHTML('<span title="tenant_group__name">Tenant group › Name</span>', html)
+        self.assertInHTML('<span title="description">Description</span>', html)
+
+    def test_log_entries_show_the_object_type_and_attribute_labels(self):
+        SyncLogEntry.objects.create(
+            sync=self.sync,
+            action="update",
+            status="success",
+            model_name="vlan_group",
+            unique_id="fx-vlans",
+            diff={"+": {"location__name": "Berlin"}, "-": {"location__name": "Paris"}},
+        )
+        html = SyncLogEntryTable(self.sync.logs.all()).as_html(self.request)
+        self.assertInHTML('<span title="vlan_group">VLAN group</span>', html)
+        self.assertInHTML('<span title="location__name">Location › Name</span>', html)
+
+    def test_the_sync_column_is_one_short_line(self):
+        add_logs(self.sync, 1)
+        html = SyncLogEntryTable(self.sync.logs.all()).as_html(self.request)
+        self.assertIn(f'title="{self.sync}"', html)
+        self.assertNotIn(f">{self.sync}</a>", html)
+        self.assertEqual(html.count('<td class="text-nowrap">'), 2)  # the timestamp and the sync

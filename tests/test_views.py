@@ -13,8 +13,17 @@ from nautobot.tenancy.models import Tenant
 from nautobot_ssot.choices import SyncOutcomeChoices
 from nautobot_ssot.models import Sync, SyncLogEntry
 from nautobot_ssot.sync.progress import ProgressReporter
-from nautobot_ssot.views import DRY_RUN_LOGS_NOTE
-from tests.ui.data import XSS, add_conflict, add_logs, add_records, fixture_job, make_job_result, make_sync
+from nautobot_ssot.views import DRY_RUN_LOGS_NOTE, activity_chart
+from tests.ui.data import (
+    XSS,
+    add_conflict,
+    add_logs,
+    add_records,
+    fixture_job,
+    make_job_result,
+    make_sync,
+    running_sync,
+)
 
 HTMX = {"HX-Request": "true"}
 
@@ -101,16 +110,26 @@ class SyncDetailTabsTestCase(TestCase):
         self.assertNotIn(DRY_RUN_LOGS_NOTE, response.content.decode())
 
     def test_a_running_sync_shows_its_progress(self):
-        running = make_sync(logs=0)
-        running.outcome = SyncOutcomeChoices.OUTCOME_RUNNING
-        running.save()
+        running = running_sync()
         reporter = ProgressReporter(running.pk)
         self.addCleanup(reporter.finish)
         reporter.start("sync", 200)
         response = self.client.get(running.get_absolute_url())
-        self.assertBodyContains(response, "Writing the changes: 0 of 200 objects (0%)")
-        reporter.finish()
-        self.assertNotIn("sync-progress", self.client.get(running.get_absolute_url()).content.decode())
+        self.assertBodyContains(response, "Writing the changes")
+        self.assertBodyContains(response, "0 of 200 objects (0%)")
+        self.assertBodyContains(response, reverse("plugins:nautobot_ssot:sync_progress", kwargs={"pk": running.pk}))
+        running.outcome = SyncOutcomeChoices.OUTCOME_COMPLETED
+        running.save()
+        self.assertNotIn("ssot-progress", self.client.get(running.get_absolute_url()).content.decode())
+
+    def test_logs_tab_pages_without_a_view_more_link(self):
+        add_logs(self.sync, 30)
+        url = reverse("plugins:nautobot_ssot:sync_logentries", kwargs={"pk": self.sync.pk})
+        content = self.client.get(url, {"per_page": 10}).content.decode()
+        self.assertNotIn("View 24 more", content)
+        self.assertIn("page=2", content)
+        list_url = reverse("plugins:nautobot_ssot:synclogentry_list")
+        self.assertIn(f'href="{list_url}?sync={self.sync.pk}" class="badge', content)  # the full list, from the header
 
     def test_logs_tab_of_a_dry_run_says_why_it_is_empty(self):
         dry_run = make_sync(dry_run=True, logs=0)
@@ -168,6 +187,21 @@ class DashboardTestCase(TestCase):
         self.assertBodyContains(response, self.sync.get_absolute_url())
         if self.job is not None:
             self.assertBodyContains(response, reverse("plugins:nautobot_ssot:data_job", kwargs={"pk": self.job.pk}))
+
+    def test_a_job_that_never_ran_has_a_run_button(self):
+        if self.job is None:
+            self.skipTest("fixture jobs are not loaded")
+        never_ran = Job.objects.get(job_class_name="FixtureDataSourceKeepUnchanged")
+        never_ran.enabled = True
+        never_ran.save()
+        self.user.is_superuser = True
+        self.user.save()
+        content = self.client.get(reverse("plugins:nautobot_ssot:dashboard")).content.decode()
+        self.assertIn(f'href="{reverse("extras:job_run", kwargs={"pk": never_ran.pk})}"', content)
+        self.assertNotIn(f'href="{reverse("extras:job_run", kwargs={"pk": self.job.pk})}" class="btn', content)
+
+    def test_the_activity_chart_counts_whole_runs(self):
+        self.assertEqual(activity_chart(self.user)["yAxis"]["minInterval"], 1)
 
     @override_settings(EXEMPT_VIEW_PERMISSIONS=[])
     def test_hides_jobs_the_user_may_not_view(self):

@@ -69,15 +69,39 @@ class ProgressSnapshot:
         """Share of the phase done, in percent, if the total is known."""
         return min(100, self.done * 100 // self.total) if self.total else None
 
+    @property
+    def phase_text(self) -> str:
+        """The phase in words: ``Writing the changes``."""
+        return PHASE_WORDS.get(self.phase, self.phase)
+
+    @property
+    def done_text(self) -> str:
+        """Objects done of the total: ``1,200 of 5,000 objects (24%)``; empty while the total is not known."""
+        return f"{self.done:,} of {count_words(self.total, 'object')} ({self.percent}%)" if self.total else ""
+
+    @property
+    def rate_text(self) -> str:
+        """The rate: ``300 per second``; empty before anything is done."""
+        return f"{self.rate:,.0f} per second" if self.rate is not None else ""
+
+    @property
+    def remaining_text(self) -> str:
+        """The time left: ``about 12.67 s``; empty when it cannot be estimated."""
+        return f"about {describe_duration(self.remaining)}" if self.remaining is not None else ""
+
+    def running_for(self, now: float) -> timedelta:
+        """How long the phase has been running at ``now`` (seconds since the epoch), counted from its publication."""
+        return timedelta(seconds=self.elapsed + max(now - self.published, 0.0))
+
     def describe(self) -> str:
         """The snapshot in words: ``Writing the changes: 1,200 of 5,000 objects (24%), 300 per second, ...``."""
-        text = PHASE_WORDS.get(self.phase, self.phase)
-        if self.total:
-            text += f": {self.done:,} of {count_words(self.total, 'object')} ({self.percent}%)"
-        if self.rate is not None:
-            text += f", {self.rate:,.0f} per second"
-        if self.remaining is not None:
-            text += f", about {describe_duration(self.remaining)} left"
+        text = self.phase_text
+        if self.done_text:
+            text += f": {self.done_text}"
+        if self.rate_text:
+            text += f", {self.rate_text}"
+        if self.remaining_text:
+            text += f", {self.remaining_text} left"
         return text
 
 

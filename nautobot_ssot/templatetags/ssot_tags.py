@@ -12,14 +12,21 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from django import template
+from django.db.models import Model
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from nautobot.apps.templatetags import placeholder
 
-from nautobot_ssot.choices import DiffActionChoices, SyncLogEntryActionChoices, SyncLogEntryStatusChoices
-from nautobot_ssot.sync.wording import action_label, describe_bytes, describe_duration
+from nautobot_ssot.choices import (
+    DiffActionChoices,
+    SyncLogEntryActionChoices,
+    SyncLogEntryStatusChoices,
+    SyncOutcomeChoices,
+)
+from nautobot_ssot.sync.wording import ACTIONS, action_label, describe_bytes, describe_duration
+from nautobot_ssot.templatetags.ssot_labels import attribute_html, model_for_name
 
 register = template.Library()
 
@@ -124,6 +131,13 @@ def _summary_url(sync, key: str, kind: str | None) -> str | None:
     return f"{base}?{urlencode({'sync': sync.pk, kind: key})}"
 
 
+def _count_label(sync, key: str) -> str | None:
+    """The label of an action's count: ``to create`` while the sync runs, else ``created`` (``would create``)."""
+    if sync.outcome == SyncOutcomeChoices.OUTCOME_RUNNING and not sync.dry_run:
+        return next((words.pending for words in ACTIONS if words.key == key), None)
+    return action_label(key, sync.dry_run)
+
+
 def summary_counts(sync, links: bool = True) -> list[SummaryCount]:
     """The counts of a sync's summary, each with the URL showing the matching objects (a dry run's "would create")."""
     counts = []
@@ -132,7 +146,7 @@ def summary_counts(sync, links: bool = True) -> list[SummaryCount]:
         if key == SyncLogEntryActionChoices.ACTION_REPLACE and not value:
             continue
         url = _summary_url(sync, key, kind) if links and value else None
-        label = action_label(key, sync.dry_run) or real_label
+        label = _count_label(sync, key) or real_label
         counts.append(SummaryCount(key, label, color if value else "secondary", value, url))
     return counts
 
@@ -192,9 +206,10 @@ def render_before_after(record) -> SafeString:
     """Render a diff record's attributes as a small table: attribute, before (target), after (source).
 
     Creates show only the new values, deletes only the old ones; updates show every attribute with the
-    changed ones highlighted.
+    changed ones highlighted. Attributes show their labels (see ``ssot_labels``), their raw names on hover.
     """
     before, after = record.target_attrs, record.source_attrs
+    model = model_for_name(record.model_name)
     rows = []
     for change in attribute_changes(before, after):
         css = "table-warning" if change.changed and before and after else ""
@@ -202,7 +217,7 @@ def render_before_after(record) -> SafeString:
             format_html(
                 '<tr class="{}"><th scope="row">{}</th>{}{}</tr>',
                 css,
-                change.name,
+                attribute_html(model, change.name),
                 _value_cell(change.before, before is not None and change.name in before, "text-danger"),
                 _value_cell(change.after, after is not None and change.name in after, "text-success"),
             )
@@ -217,16 +232,18 @@ def render_before_after(record) -> SafeString:
 
 
 @register.filter
-def render_keys(keys: dict | None) -> SafeString:
-    """Render a diff record's identifiers as ``name=value`` pairs."""
+def render_keys(keys: dict | None, model: type[Model] | None = None) -> SafeString:
+    """Render a diff record's identifiers as ``label: value`` pairs (the raw names on hover)."""
     if not keys:
         return HTML_NONE
-    return format_html_join(", ", "<code>{}={}</code>", ((name, value_text(value)) for name, value in keys.items()))
+    return format_html_join(
+        ", ", "{}: <code>{}</code>", ((attribute_html(model, name), value_text(value)) for name, value in keys.items())
+    )
 
 
 @register.filter
-def render_log_diff(diff: dict | None) -> SafeString:
-    """Render a log entry's diff (``{"+": {...}, "-": {...}}``) as before/after attribute pairs."""
+def render_log_diff(diff: dict | None, model: type[Model] | None = None) -> SafeString:
+    """Render a log entry's diff (``{"+": {...}, "-": {...}}``) as before/after attribute pairs, labelled."""
     if not diff:
         return HTML_NONE
     if not isinstance(diff, dict) or not ({"+", "-"} & set(diff)):
@@ -234,9 +251,9 @@ def render_log_diff(diff: dict | None) -> SafeString:
     before, after = diff.get("-") or {}, diff.get("+") or {}
     return format_html_join(
         format_html("<br>"),
-        '<code>{}</code>: <span class="text-danger">{}</span> &rarr; <span class="text-success">{}</span>',
+        '{}: <span class="text-danger">{}</span> &rarr; <span class="text-success">{}</span>',
         (
-            (change.name, _side_text(change.name, before), _side_text(change.name, after))
+            (attribute_html(model, change.name), _side_text(change.name, before), _side_text(change.name, after))
             for change in attribute_changes(before, after)
         ),
     )

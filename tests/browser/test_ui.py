@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +26,9 @@ from nautobot.core.celery import app as celery_app
 from nautobot.extras.models import Job
 from playwright.sync_api import Page, expect, sync_playwright
 
+from nautobot_ssot.choices import SyncOutcomeChoices
 from nautobot_ssot.models import Sync
+from tests.fixtures.jobs import fixture_module, job_model_for
 from tests.ui.data import add_conflict, make_sync
 
 CHROMIUM = os.getenv("NAUTOBOT_SSOT_CHROMIUM", "/usr/bin/chromium")
@@ -42,6 +45,15 @@ SCREENSHOTS = Path(
 )
 PASSWORD = "browser-test-password-0123"
 TIMEOUT_MS = 60_000
+SLOW_TENANTS = 120
+"""Tenants the slow fixture job creates: 6 s of writing at least, long enough to watch its progress."""
+DONE = "[data-progress=done]"
+WRITTEN_MORE_THAN = """above => {
+    const phase = document.querySelector("[data-progress=phase]");
+    const done = document.querySelector("[data-progress=done]");
+    return phase?.dataset.value === "sync" && Number(done?.dataset.value || 0) > above;
+}"""
+"""JavaScript: whether the progress panel shows the sync phase with more than ``above`` objects written."""
 
 
 def shot(page: Page, name: str) -> None:
@@ -125,6 +137,34 @@ class SSoTBrowserTestCase(StaticLiveServerTestCase):
             expect(page.get_by_text(conflict.changed_by).first).to_be_visible()
             shot(page, "sync_conflicts")
 
+    def test_watch_the_progress_of_a_run(self):
+        slow_job = job_model_for(fixture_module().FixtureSlowDataSource)
+        names = ",".join(f"fx-slow-{index:03d}" for index in range(SLOW_TENANTS))
+        with logged_in_page(self) as page:
+            self.submit_job(page, slow_job, names, dry_run=False)
+            watcher = page.context.new_page()
+            watcher.goto(self.url(self.running_sync().job_result.get_absolute_url()))
+            first = self.wait_for_progress(watcher, above=0)
+            watcher.locator(".ssot-progress").scroll_into_view_if_needed()
+            shot(watcher, "job_result_progress")
+            self.assertGreater(self.wait_for_progress(watcher, above=first), first)
+            expect(watcher.get_by_text("Writing the changes").first).to_be_visible()
+            page.wait_for_url("**/job-results/**", timeout=TIMEOUT_MS * 3)
+
+    def running_sync(self) -> Sync:
+        """The sync of the job run the test started, once it is running (read from the database)."""
+        for _ in range(TIMEOUT_MS // 250):
+            sync = Sync.objects.filter(outcome=SyncOutcomeChoices.OUTCOME_RUNNING).select_related("job_result").first()
+            if sync is not None:
+                return sync
+            time.sleep(0.25)
+        raise AssertionError("No sync started running.")
+
+    def wait_for_progress(self, page: Page, above: int) -> int:
+        """Wait until the progress panel shows more than ``above`` objects written; return how many it shows."""
+        page.wait_for_function(WRITTEN_MORE_THAN, arg=above, timeout=TIMEOUT_MS)
+        return int(page.locator(DONE).get_attribute("data-value"))
+
     def log_in(self, page: Page) -> None:
         """Log in through Nautobot's login form."""
         page.goto(self.url(reverse("login")))
@@ -133,14 +173,18 @@ class SSoTBrowserTestCase(StaticLiveServerTestCase):
         page.click("button[type=submit]")
         page.wait_for_url(lambda url: "/login/" not in url)
 
-    def run_job(self, page: Page, names: str, dry_run: bool) -> None:
-        """Submit the job form and wait for the job result page to report completion."""
-        page.goto(self.url(reverse("extras:job_run", kwargs={"pk": self.job.pk})))
+    def submit_job(self, page: Page, job: Job, names: str, dry_run: bool) -> None:
+        """Fill in and submit the form of ``job``, without waiting for the run (Celery runs it in the request)."""
+        page.goto(self.url(reverse("extras:job_run", kwargs={"pk": job.pk})))
         page.fill("#id_source_names", names)
         dry_run_box = page.locator("#id_dryrun")
         if dry_run_box.is_checked() != dry_run:
             dry_run_box.click()
-        page.click("#id__run")
+        page.click("#id__run", no_wait_after=True)
+
+    def run_job(self, page: Page, names: str, dry_run: bool) -> None:
+        """Submit the job form and wait for the job result page to report completion."""
+        self.submit_job(page, self.job, names, dry_run)
         page.wait_for_url("**/job-results/**")
         expect(page.get_by_text("View Sync")).to_be_visible()
         expect(page.locator(".badge", has_text="Completed" if dry_run else "Failed").first).to_be_visible()

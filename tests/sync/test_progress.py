@@ -61,3 +61,20 @@ class ProgressReporterTestCase(TestCase):
         self.assertEqual((read_progress("test-run").phase, read_progress("test-run").total), ("diff", 40))
         self.reporter.finish()
         self.assertIsNone(read_progress("test-run"))
+
+
+class ProgressTextTestCase(TestCase):
+    """The parts the progress panels show, each empty when it cannot be told yet."""
+
+    def test_parts_of_a_phase_under_way(self):
+        snapshot = ProgressSnapshot("diff", done=300, total=1000, elapsed=10.0, published=1000.0)
+        self.assertEqual(snapshot.phase_text, "Comparing source and target")
+        self.assertEqual(snapshot.done_text, "300 of 1,000 objects (30%)")
+        self.assertEqual(snapshot.rate_text, "30 per second")
+        self.assertEqual(snapshot.remaining_text, "about 23.33 s")
+        self.assertEqual(snapshot.running_for(1004.5), timedelta(seconds=14.5))
+
+    def test_parts_while_loading(self):
+        snapshot = ProgressSnapshot("source_load", elapsed=2.0, published=1000.0)
+        self.assertEqual((snapshot.done_text, snapshot.rate_text, snapshot.remaining_text), ("", "", ""))
+        self.assertEqual(snapshot.running_for(999.0), timedelta(seconds=2.0))

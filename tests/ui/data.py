@@ -11,7 +11,12 @@ from nautobot.extras.choices import JobResultStatusChoices
 from nautobot.extras.models import Job, JobResult
 from nautobot.tenancy.models import Tenant
 
-from nautobot_ssot.choices import ConflictResolutionChoices, SyncLogEntryActionChoices, SyncLogEntryStatusChoices
+from nautobot_ssot.choices import (
+    ConflictResolutionChoices,
+    SyncLogEntryActionChoices,
+    SyncLogEntryStatusChoices,
+    SyncOutcomeChoices,
+)
 from nautobot_ssot.models import Sync, SyncConflict, SyncDiffRecord, SyncLogEntry
 
 XSS = '<script>alert("ssot")</script>"onmouseover="alert(1)'
@@ -59,6 +64,14 @@ def make_sync(  # noqa: PLR0913
     )
     add_records(sync, records, text)
     add_logs(sync, logs, text)
+    return sync
+
+
+def running_sync() -> Sync:
+    """A sync that is still running."""
+    sync = make_sync(logs=0)
+    sync.outcome = SyncOutcomeChoices.OUTCOME_RUNNING
+    sync.save()
     return sync
 
 
