@@ -28,6 +28,7 @@ from nautobot_ssot.contrib.adapter import NautobotAdapter
 from nautobot_ssot.contrib.bulk.dispatch import fast_dispatch
 from nautobot_ssot.contrib.cache import collection_paused
 from nautobot_ssot.contrib.component_creation import SkipAutoComponentCreation
+from nautobot_ssot.forms import preselect_single_choices
 from nautobot_ssot.models import Sync, SyncLogEntry
 from nautobot_ssot.sync.badinput import Rejections, collecting_rejections, protect_rejected
 from nautobot_ssot.sync.conflicts import ConflictSettings, detect_conflicts, last_real_run_start
@@ -478,10 +479,12 @@ class DataSyncBaseJob(Job):
     def as_form(cls, data=None, files=None, initial=None, approval_view=False):
         """Render the job form with the *Dry run* and safety inputs set from the ``Meta`` defaults.
 
-        The *Apply plan* input offers and accepts only the syncs the requesting user may view.
+        The *Apply plan* input offers and accepts only the syncs the requesting user may view; a required object
+        input with a single choice is preselected.
         """
         form = super().as_form(data=data, files=files, initial=initial, approval_view=approval_view)
         restrict_plan_choices(form)
+        preselect_single_choices(form)
         defaults = {
             "dryrun": cls.dryrun_default,
             **cls.safety_defaults(),

@@ -14,14 +14,12 @@ from typing import Any, Optional
 from diffsync.exceptions import ObjectNotFound
 from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
 from django.db.models import Model
-from django.forms import Form
 from django.urls import reverse
 from django.utils.text import capfirst
 from nautobot.apps.jobs import ObjectVar, StringVar
 from nautobot.extras.models import ExternalIntegration
 
 from nautobot_ssot.contrib import NautobotAdapter, RelatedObjectLookupError
-from nautobot_ssot.forms import preselect_single_choices
 from nautobot_ssot.jobs.base import DataMapping, DataSource, DataTarget
 from nautobot_ssot.jobs.examples import models
 from nautobot_ssot.jobs.examples.client import PAGE_SIZE, RemoteNautobotClient
@@ -76,13 +74,6 @@ class RemoteNautobotJobMixin:
         description="Only the devices at this location (its name) or below it. Empty: all devices.",
     )
     tenant = StringVar(required=False, description="Only the devices and VLANs of this tenant (its name). Empty: all.")
-
-    @classmethod
-    def as_form(cls, *args: Any, **kwargs: Any) -> Form:
-        """The job form, the integration preselected when there is only one."""
-        form = super().as_form(*args, **kwargs)
-        preselect_single_choices(form)
-        return form
 
     def run(self, *args: Any, integration: Optional[ExternalIntegration] = None, **kwargs: Any) -> dict[str, int]:
         """Keep the integration and the scope of this run, then run the sync."""
