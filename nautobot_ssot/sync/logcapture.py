@@ -1,12 +1,16 @@
-"""Turn diffsync's structlog events into SyncLogEntry rows of the run that emitted them.
+"""Write the outcomes of a run's objects as its SyncLogEntry rows, in batches, and count them.
 
-One processor is added to structlog's chain once per process (``install_processor``); it does
-nothing unless a run is capturing in the current context. While a run captures, diffsync's events go to the
-run's log entries and to the ``nautobot_ssot.diffsync`` logger at DEBUG level, and no further: structlog's
-default output is standard output, which a Celery worker logs as WARNING into the job log. A run captures through
-``LogCollector``, a context manager that routes events through a ``ContextVar`` (so two runs in one
-process, or one after another in the same worker, never see each other's events) and writes the
-rows in batches.
+``LogCollector.record`` takes one object's outcome (``nautobot_ssot.sync.context.ObjectOutcome``), handed to it
+by the run's context; an outcome that corrects an earlier success (a write refused when the bulk path flushed
+it) replaces that entry instead of adding one.
+
+diffsync's own structlog events reach the collector too: one processor is added to structlog's chain once per
+process (``install_processor``); it does nothing unless a run is capturing in the current context. While a run
+captures, diffsync's events go to the run's log entries (those describing an object) and to the
+``nautobot_ssot.diffsync`` logger at DEBUG level, and no further: structlog's default output is standard output,
+which a Celery worker logs as WARNING into the job log. ``LogCollector`` is the context manager that captures,
+through a ``ContextVar`` (so two runs in one process, or one after another in the same worker, never see each
+other's events).
 """
 
 from __future__ import annotations
