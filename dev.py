@@ -11,7 +11,8 @@ Only the Python standard library is used here: this script is what makes the res
 It creates ``.venv`` next to this file when it is missing and installs the project with its
 ``dev`` extra into it (``pip install -e ".[dev]"``). The installation is skipped when
 ``pyproject.toml`` has not changed since the last successful one (a hash is kept in
-``.venv/nautobot-ssot-install.stamp``).
+``.venv/nautobot-ssot-install.stamp``). The installation prints one line per step; pip's output goes
+to ``development/.run/install.log`` (printed in part when it fails).
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / "nautobot-ssot-install.stamp"
+INSTALL_LOG = ROOT / "development" / ".run" / "install.log"
+sys.path.insert(0, str(ROOT / "development"))
+from steps import StepFailed, StepLog  # noqa: E402  (development/steps.py: standard library only)
+
 MINIMUM_PYTHON = (3, 10)
 
 
@@ -80,8 +85,14 @@ def install() -> None:
     wanted = project_hash()
     if STAMP.exists() and STAMP.read_text().strip() == wanted:
         return
-    run([str(venv_bin("python")), "-m", "pip", "install", "--upgrade", "pip"])
-    run([str(venv_bin("python")), "-m", "pip", "install", "-e", ".[dev]"])
+    log = StepLog(INSTALL_LOG).begin("python3 dev.py: installing the project into .venv")
+    python = str(venv_bin("python"))
+    try:
+        log.run("Upgrading pip in .venv", [python, "-m", "pip", "install", "--upgrade", "pip"], cwd=ROOT)
+        install = [python, "-m", "pip", "install", "-e", ".[dev]"]
+        log.run("Installing nautobot_ssot with its dev extra into .venv (minutes the first time)", install, cwd=ROOT)
+    except StepFailed as failed:
+        sys.exit(failed.code)
     STAMP.write_text(wanted + "\n")
 
 

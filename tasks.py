@@ -6,8 +6,10 @@ one. Settings live under the ``nautobot_ssot`` key of ``invoke.yml`` (copy ``inv
 every task points Nautobot at ``development/nautobot_config.py`` through ``NAUTOBOT_CONFIG``.
 
 ``start`` runs a complete Nautobot (web server, Celery worker, Celery beat) in the background and
-records their process ids and logs in ``development/.run/``; ``stop`` stops exactly those, plus
-the embedded PostgreSQL/Redis servers when ``start`` was the one that started them.
+records their process ids and logs in ``development/.run/``; it prints one line per step and keeps the
+steps' output (migrations, demo data) in ``development/.run/start.log`` (see ``development/steps.py``);
+``stop`` stops exactly those, plus the embedded PostgreSQL/Redis servers when ``start`` was the one that
+started them.
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ RUN_DIR = DEVELOPMENT / ".run"
 NAUTOBOT_CONFIG = DEVELOPMENT / "nautobot_config.py"
 SERVICES_RECORD = RUN_DIR / "services.json"
 WEB_URL_RECORD = RUN_DIR / "web.url"
+START_LOG = RUN_DIR / "start.log"
 BACKGROUND = ("web", "worker", "beat")
 APP_LABEL = "nautobot_ssot"
 
 sys.path.insert(0, str(DEVELOPMENT))
 import remote  # noqa: E402  (development/remote.py: the demo's remote Nautobot)
 import services  # noqa: E402  (development/services.py; stdlib-only at import time)
+from steps import StepFailed, StepLog  # noqa: E402  (development/steps.py)
 
 DEFAULTS = {
     "web_host": "127.0.0.1",
@@ -274,14 +278,14 @@ def _port_in_use(c: Context) -> bool:
     return services._port_open(int(_settings(c).web_port))  # noqa: SLF001  (shared helper)
 
 
-def _migrate_and_load(c: Context) -> None:
+def _migrate_and_load(c: Context, log: StepLog) -> None:
     settings = _settings(c)
-    _run(c, _nautobot_server("migrate"))
+    log.run("Applying the database migrations (minutes the first time)", _nautobot_server("migrate"), cwd=ROOT)
     os.environ.setdefault("NAUTOBOT_SSOT_ADMIN_USERNAME", str(settings.admin_username))
     os.environ.setdefault("NAUTOBOT_SSOT_ADMIN_PASSWORD", str(settings.admin_password))
     os.environ.setdefault("NAUTOBOT_SSOT_ADMIN_EMAIL", str(settings.admin_email))
     os.environ.setdefault("NAUTOBOT_SSOT_DEMO_DATA", str(bool(settings.demo_data)))
-    _run(c, [sys.executable, str(DEVELOPMENT / "demo.py")])
+    log.run("Creating the admin user and the demo data", [sys.executable, str(DEVELOPMENT / "demo.py")], cwd=ROOT)
 
 
 def _spawn_web(c: Context) -> None:
@@ -320,16 +324,33 @@ def _wait_for_environment(c: Context) -> None:
 
 @task(help={"port": "Web server port for this run (default: web_port from invoke.yml, 8080)."})
 def start(c: Context, port: int = 0) -> None:
-    """Start Nautobot with this app: services, migrations, admin user, demo data, web, worker, beat."""
+    """Start Nautobot with this app: services, migrations, admin user, demo data, web, worker, beat.
+
+    One line is printed per step; what the steps print goes to ``development/.run/start.log``.
+    """
     _prepare(c)
     if port:
         _settings(c).web_port = port
     print("\n".join(_describe_backends()))
+    log = StepLog(START_LOG).begin("python3 dev.py start")
+    print(f"Details of each step: {log.shown_path}")
+    try:
+        _start_steps(c, log)
+    except StepFailed as failed:
+        raise Exit(code=failed.code) from None
+    settings = _settings(c)
+    print(f"\nNautobot is running at {_web_url(c)}")
+    print(f"Log in as {settings.admin_username} / {settings.admin_password}")
+    print("`python3 dev.py status` shows what runs, `python3 dev.py stop` stops it.")
+
+
+def _start_steps(c: Context, log: StepLog) -> None:
+    """The steps of ``start``, each one line (see ``development/steps.py``)."""
     _record_services(_recorded_services() + _start_services())
-    demo_remote = _demo_remote(c)
+    demo_remote = _demo_remote(c, log=log)
     if demo_remote:
         demo_remote.configure_local()
-    _migrate_and_load(c)
+    _migrate_and_load(c, log)
     if demo_remote:
         _remote_step(demo_remote.start)
     _spawn_web(c)
@@ -338,11 +359,9 @@ def start(c: Context, port: int = 0) -> None:
     _wait_for_environment(c)
     if demo_remote:
         _remote_step(lambda: demo_remote.wait(float(_settings(c).start_timeout)))
-        print(f"The demo's remote Nautobot is running at {demo_remote.url}/ (`invoke demo-check` syncs from it).")
-    settings = _settings(c)
-    print(f"\nNautobot is running at {_web_url(c)}")
-    print(f"Log in as {settings.admin_username} / {settings.admin_password}")
-    print("`python3 dev.py status` shows what runs, `python3 dev.py stop` stops it.")
+        print(
+            f"The demo's remote Nautobot is running at {demo_remote.url}/ (`python3 dev.py demo-check` syncs from it)."
+        )
 
 
 @task
@@ -393,12 +412,13 @@ def status(c: Context) -> None:
     print(_demo_remote(c, always=True).status_line())
 
 
-def _demo_remote(c: Context, always: bool = False) -> remote.DemoRemote | None:
-    """The demo's remote Nautobot (none when demo data is off, unless ``always``)."""
+def _demo_remote(c: Context, always: bool = False, log: StepLog | None = None) -> remote.DemoRemote | None:
+    """The demo's remote Nautobot (none when demo data is off, unless ``always``); its steps go to ``log``."""
     settings = _settings(c)
     if not (always or settings.demo_data):
         return None
-    return remote.DemoRemote(port=int(settings.remote_port), database=str(settings.remote_database), run_dir=RUN_DIR)
+    port, database = int(settings.remote_port), str(settings.remote_database)
+    return remote.DemoRemote(port=port, database=database, run_dir=RUN_DIR, log=log)
 
 
 def _remote_step(step: Callable[[], None]) -> None:

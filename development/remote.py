@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from steps import StepFailed, StepLog
+
 DEVELOPMENT = Path(__file__).resolve().parent
 RUN_DIR = DEVELOPMENT / ".run"
 TEMPLATE_DATABASE = "nautobot_ssot_test_template"
@@ -50,12 +52,15 @@ class DemoRemote:
         database: Name of its database, on the same server as the local one.
         run_dir: Where its pid file, log and token file live.
         echo: Called with each progress message.
+        log: Where the output of its preparation steps goes, one line printed per step (``development/steps.py``);
+            without one, their output is printed.
     """
 
     port: int = 8081
     database: str = "nautobot_remote"
     run_dir: Path = RUN_DIR
     echo: Callable[[str], None] = field(default=print)
+    log: StepLog | None = None
 
     @property
     def url(self) -> str:
@@ -103,15 +108,23 @@ class DemoRemote:
 
     def start(self) -> None:
         """Create, migrate and seed the remote's database, then start its web server unless it runs already."""
-        self._run([sys.executable, __file__, "createdb", self.database], os.environ)
-        self._run([_nautobot_server(), "migrate"], self.environment())
-        self._run([sys.executable, str(DEVELOPMENT / "demo.py")], self.environment())
+        self._run("Remote: creating its database", [sys.executable, __file__, "createdb", self.database], os.environ)
+        self._run("Remote: applying the database migrations", [_nautobot_server(), "migrate"], self.environment())
+        self._run(
+            "Remote: loading its demo inventory", [sys.executable, str(DEVELOPMENT / "demo.py")], self.environment()
+        )
         if self.process() is not None:
             self.echo(f"remote is already running at {self.url}.")
             return
         self._spawn()
 
-    def _run(self, args: list[str], env: dict[str, str]) -> None:
+    def _run(self, title: str, args: list[str], env: dict[str, str]) -> None:
+        if self.log is not None:
+            try:
+                self.log.run(title, args, env=env, cwd=DEVELOPMENT.parent)
+            except StepFailed as failed:
+                raise RuntimeError(f"Preparing the remote demo Nautobot failed: {failed}") from failed
+            return
         self.echo("remote: " + " ".join(Path(args[0]).name if i == 0 else a for i, a in enumerate(args)))
         result = subprocess.run(args, env=env, cwd=DEVELOPMENT.parent, check=False)  # noqa: S603
         if result.returncode:

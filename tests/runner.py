@@ -4,9 +4,15 @@ Creating a Nautobot test database runs every Nautobot migration (minutes). This 
 *template* database holding Nautobot's migrated schema and data, without this app's tables. Each
 run clones the test database from it (seconds) and applies only this app's migrations, so a run
 never inherits what an earlier run left behind or flushed.
+
+The runner says which of the two it does (Django's own line, "Using existing test database", would be
+printed either way), and ends with why tests were skipped, each reason with its count.
 """
 
 from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
 
 import nautobot
 from django.db import connections
@@ -21,6 +27,29 @@ TEMPLATE_FORMAT = "2"
 def template_label() -> str:
     """The label a usable template carries: the Nautobot version and the template format."""
     return f"nautobot {nautobot.__version__}, format {TEMPLATE_FORMAT}"
+
+
+def database_line(has_template: bool, test_name: str) -> str:
+    """What setting up the test database is about to do, in words."""
+    if has_template:
+        return (
+            f"Cloning the test database {test_name} from the template {TEMPLATE_NAME} (seconds), "
+            "then applying this app's migrations."
+        )
+    return (
+        f"Building the test database template {TEMPLATE_NAME}: all of Nautobot's migrations run once, "
+        "which takes several minutes; later runs clone it in seconds."
+    )
+
+
+def skip_summary(skipped: Iterable[tuple[object, str]]) -> list[str]:
+    """Lines telling how many tests were skipped for each reason, most frequent first (none when none were)."""
+    reasons = Counter(reason for _, reason in skipped)
+    if not reasons:
+        return []
+    lines = [f"Skipped {reasons.total()} test(s):"]
+    lines += [f"  {count} x {reason}" for reason, count in reasons.most_common()]
+    return lines
 
 
 class _Server:
@@ -78,13 +107,25 @@ class SSoTTestRunner(NautobotTestRunner):
         server = _Server(connection)
         test_name = connection.creation._get_test_db_name()
         has_template = server.template_version() == template_label()
+        self.log(database_line(has_template, test_name))
         server.execute(f'DROP DATABASE IF EXISTS "{test_name}" WITH (FORCE)')
         if has_template:
             server.execute(f'CREATE DATABASE "{test_name}" TEMPLATE "{TEMPLATE_NAME}"')
         else:
             server.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_NAME}" WITH (FORCE)')
-        old_config = super().setup_databases(**kwargs)
+        verbosity, self.verbosity = self.verbosity, 0  # Django's line would say "Using existing test database".
+        try:
+            old_config = super().setup_databases(**kwargs)
+        finally:
+            self.verbosity = verbosity
         connection.close()
         if not has_template:
             server.make_template(test_name)
         return old_config
+
+    def run_suite(self, suite, **kwargs):
+        """Run the tests, then tell why tests were skipped."""
+        result = super().run_suite(suite, **kwargs)
+        for line in skip_summary(result.skipped):
+            self.log(line)
+        return result

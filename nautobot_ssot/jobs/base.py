@@ -30,8 +30,9 @@ from nautobot_ssot.contrib.cache import collection_paused
 from nautobot_ssot.contrib.component_creation import SkipAutoComponentCreation
 from nautobot_ssot.forms import preselect_single_choices
 from nautobot_ssot.models import Sync, SyncLogEntry
-from nautobot_ssot.sync.badinput import Rejections, collecting_rejections, protect_rejected
+from nautobot_ssot.sync.badinput import Rejections, protect_rejected
 from nautobot_ssot.sync.conflicts import ConflictSettings, detect_conflicts, last_real_run_start
+from nautobot_ssot.sync.context import RunContext
 from nautobot_ssot.sync.convergence import DEFAULT_NOT_CONVERGING_RUNS, flag_not_converging
 from nautobot_ssot.sync.diffstore import store_diff
 from nautobot_ssot.sync.executor import SyncStopped, apply_diff
@@ -145,7 +146,8 @@ class DataSyncBaseJob(Job):
             (True when the target is Nautobot). Without it, a validated dry run is a plain dry run and an
             all-or-nothing run stops at the first failure but cannot undo what it already wrote.
         safety: The safety options of this run.
-        rejections: Source records rejected at load time (see ``nautobot_ssot.sync.badinput``).
+        run_context: The bookkeeping of the run (log entries, counts, rejections, progress), handed to what
+            records into it (see ``nautobot_ssot.sync.context``).
         parallel_loading: Load the source and the target adapter at the same time, each in its own thread.
         skip_auto_component_creation: Create Devices and Modules without their types' components during the run.
     """
@@ -206,14 +208,27 @@ class DataSyncBaseJob(Job):
         self.dryrun: bool = self.dryrun_default
         self.memory_profiling: bool = False
         self.parallel_loading: bool = False
-        self.log_collector: LogCollector | None = None
+        self.run_context: RunContext | None = None
         self.diffsync_flags = DiffSyncFlags.CONTINUE_ON_FAILURE | DiffSyncFlags.LOG_UNCHANGED_RECORDS
         self.safety = SafetyOptions()
         self.conflict_policy: str = ""
-        self.rejections = Rejections()
         self.phase_result = PhaseResult()
         self.replaced: Counter[str] = Counter()
-        self.progress: ProgressReporter | None = None
+
+    @property
+    def log_collector(self) -> LogCollector | None:
+        """The run's log collector (None before the run starts)."""
+        return self.run_context.collector if self.run_context is not None else None
+
+    @property
+    def rejections(self) -> Rejections:
+        """Source records rejected so far in this run (see ``nautobot_ssot.sync.badinput``)."""
+        return self.run_context.rejections if self.run_context is not None else Rejections()
+
+    @property
+    def progress(self) -> ProgressReporter | None:
+        """Publishes the run's progress (None before the run starts)."""
+        return self.run_context.progress if self.run_context is not None else None
 
     @classproperty
     def dryrun_default(cls) -> bool:  # noqa: N805
@@ -239,10 +254,12 @@ class DataSyncBaseJob(Job):
         raise NotImplementedError
 
     def calculate_diff(self) -> None:
-        """Compute the diff from source to target into ``self.diff`` and store it on the Sync.
+        """Compute the diff from source to target into ``self.diff``, settle it and store it on the Sync, once.
 
-        The cyclic garbage collector is paused while diffsync compares (it builds one element per object and
-        frees little; see ``nautobot_ssot.contrib.cache.collection_paused``), also when this is called on its own.
+        Settling keeps rejected source records from causing deletes and, when the run applies a plan, swaps in
+        the plan's diff (see ``settle_diff``). The cyclic garbage collector is paused while diffsync compares (it
+        builds one element per object and frees little; see ``nautobot_ssot.contrib.cache.collection_paused``),
+        also when this is called on its own.
         """
         if self.source_adapter is None or self.target_adapter is None:
             self.logger.warning("Not both adapters were properly initialized prior to diff calculation.")
@@ -251,10 +268,34 @@ class DataSyncBaseJob(Job):
             self.diff = self.source_adapter.diff_to(
                 self.target_adapter, flags=self.diffsync_flags, callback=self._progress_callback()
             )
+        self.settle_diff()
+
+    def settle_diff(self) -> None:
+        """Remove the deletes of rejected records, swap in the plan if any, and store the diff (once per run).
+
+        Raises:
+            SyncRefused: The plan cannot be applied (it drifted, or was applied already).
+        """
+        self._take_rejections()
+        protected = protect_rejected(self.diff, self.rejections)
+        if protected:
+            self.logger.warning("Kept %s object(s) whose source record was rejected; not deleted.", protected)
+        if self.safety.plan is not None:
+            self._use_plan(self.safety.plan)
         records = store_diff(self.sync, self.diff)
+        if self.run_context is not None:
+            self.run_context.diff_stored = True
         if self.sync.diff_truncated:
             self.logger.info("The diff has %s changed records; it is kept per record only.", records)
         self.logger.info(describe_diff(self.diff.summary()))
+
+    def _take_rejections(self) -> None:
+        """Record the source records the adapters rejected while loading as failures of the run."""
+        if self.run_context is None:
+            return
+        for adapter in (self.source_adapter, self.target_adapter):
+            if adapter is not None:
+                self.run_context.take_rejections(adapter)
 
     def execute_sync(self) -> None:
         """Apply ``self.diff`` from the source adapter to the target adapter.
@@ -269,7 +310,13 @@ class DataSyncBaseJob(Job):
         source, target = self.source_adapter, self.target_adapter
         callback = self._progress_callback()
         self.replaced = apply_diff(
-            source, target, self.diff, self.diffsync_flags, stop_on_failure=stop, callback=callback
+            source,
+            target,
+            self.diff,
+            self.diffsync_flags,
+            stop_on_failure=stop,
+            callback=callback,
+            outcomes=self.run_context,
         ).replaced
         if self.replaced:
             self.logger.info(
@@ -289,9 +336,8 @@ class DataSyncBaseJob(Job):
         record and frees little, and the collector's passes over the growing heap cost more than the loading
         (see ``nautobot_ssot.contrib.cache.collection_paused``).
         """
-        if not self.sync:
+        if not self.sync or self.run_context is None:
             return
-        self.progress = self.progress or ProgressReporter(self.sync.pk)
         steps = (
             ("source_load", f": {self.data_source}", self.load_source_adapter),
             ("target_load", f": {self.data_target}", self.load_target_adapter),
@@ -305,6 +351,7 @@ class DataSyncBaseJob(Job):
             self.progress.start(phase)
             with measure_phase(self.sync, phase, self.logger, memory_profiling), collection_paused():
                 step()
+            self._take_rejections()
         self.check_before_sync()
         if self.sync.mode == SyncModeChoices.MODE_DRY_RUN:
             self.logger.info("Dry run: nothing is written; the diff shows what a real run would change.")
@@ -323,20 +370,15 @@ class DataSyncBaseJob(Job):
         self.sync.save(update_fields=["target_load_time"])
 
     def check_before_sync(self) -> None:
-        """Keep rejected records from causing deletes, swap in the plan, and apply the delete guard.
+        """Settle and store the diff if ``calculate_diff`` did not, check conflicts, and apply the delete guard.
 
         Raises:
             SyncRefused: The plan drifted, or the delete guard refuses a real run.
         """
         if self.diff is None or self.target_adapter is None:
             return
-        protected = protect_rejected(self.diff, self.rejections)
-        if protected:
-            self.logger.warning("Kept %s object(s) whose source record was rejected; not deleted.", protected)
-        if self.safety.plan is not None:
-            self._use_plan(self.safety.plan)
-        elif protected:
-            store_diff(self.sync, self.diff)
+        if self.run_context is not None and not self.run_context.diff_stored:
+            self.settle_diff()
         self.check_conflicts()
         self.apply_delete_grace()
         self._guard_deletes()
@@ -416,7 +458,6 @@ class DataSyncBaseJob(Job):
             self.diff = build_plan_diff(records, self.source_adapter, self.target_adapter)
         except PlanError as error:
             raise SyncRefused(str(error)) from error
-        store_diff(self.sync, self.diff)
         self.logger.info("Applying the plan of sync %s (%s records).", plan, len(records))
 
     def _run_sync_phase(self) -> None:
@@ -426,7 +467,7 @@ class DataSyncBaseJob(Job):
             self.execute_sync()
             return
         always = mode == SyncModeChoices.MODE_VALIDATED_DRY_RUN
-        run_in_transaction(self.execute_sync, self.log_collector, self.phase_result, always_rollback=always)
+        run_in_transaction(self.execute_sync, self.run_context.collector, self.phase_result, always_rollback=always)
         if self.phase_result.rolled_back:
             self.logger.warning(self.phase_result.reason)
 
@@ -539,16 +580,20 @@ class DataSyncBaseJob(Job):
         self.conflict_policy = kwargs.get("conflict_policy") or ""
         reap_stale_syncs()
         self.sync = self._create_sync()
-        self.progress = ProgressReporter(self.sync.pk)
-        self.log_collector = LogCollector(
-            self.sync, self.lookup_object, keep_unchanged=self.store_unchanged_log_entries, written=self._written_object
-        )
+        self.run_context = self._new_run_context()
         with run_lock(self.class_path) as acquired:
             if acquired:
                 self._run_recorded()
             else:
                 self._refuse_concurrent()
         return self.sync.summary
+
+    def _new_run_context(self) -> RunContext:
+        """The bookkeeping of this run: its log collector and its progress."""
+        collector = LogCollector(
+            self.sync, self.lookup_object, keep_unchanged=self.store_unchanged_log_entries, written=self._written_object
+        )
+        return RunContext(sync=self.sync, collector=collector, progress=ProgressReporter(self.sync.pk))
 
     def _read_safety(self, kwargs: dict[str, Any]) -> SafetyOptions:
         """The safety options of this run from the job input, falling back to the ``Meta`` defaults."""
@@ -596,11 +641,11 @@ class DataSyncBaseJob(Job):
         try:
             with (
                 Heartbeat(self.sync),
-                self.log_collector,
-                collecting_rejections() as self.rejections,
+                self.run_context.collector,
                 self._component_creation(),
             ):
                 self.sync_data(self.memory_profiling)
+                self._take_rejections()
         except SyncRefused as refusal:
             self._end(SyncOutcomeChoices.OUTCOME_REFUSED, str(refusal))
         except SyncStopped as stopped:
@@ -646,7 +691,7 @@ class DataSyncBaseJob(Job):
 
     def _record_outcome(self) -> None:
         """Add the per-object outcome to the summary, record how the run ended; fail the job when it did not succeed."""
-        counts = self.log_collector.counts
+        counts = self.run_context.collector.counts
         failures = counts[SyncLogEntryStatusChoices.STATUS_FAILURE]
         errors = counts[SyncLogEntryStatusChoices.STATUS_ERROR]
         summary = with_replacements(self.sync.summary or {}, self.replaced)

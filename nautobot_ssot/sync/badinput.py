@@ -6,54 +6,92 @@ identifiers another record of the same load already uses is left out of the sour
 failure entry of the run (action ``reject``), naming the record and the reason. Because a left-out record
 looks like a deleted one to the diff, ``protect_rejected`` removes from the diff the deletes of the objects
 those records stood for (all deletes of the model, when a record's identity could not be read).
+
+The rejections stay on the adapter (``rejections_of``) until the job takes them into its run once the adapter
+is loaded (``nautobot_ssot.sync.context.RunContext.take_rejections``), so an adapter needs no link to its run.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 import pydantic
-import structlog
 from diffsync import Adapter, DiffSyncModel
 from diffsync.diff import Diff
 from diffsync.enum import DiffSyncActions
 from diffsync.exceptions import ObjectAlreadyExists
 
-from nautobot_ssot.choices import SyncLogEntryActionChoices, SyncLogEntryStatusChoices
+REJECTED_MESSAGE = "Rejected source record {record}: {reason}"
+"""The message of a rejected record's log entry."""
+
+REJECTIONS_ATTRIBUTE = "ssot_rejections"
+"""The attribute of an adapter holding the records it rejected (see ``rejections_of``)."""
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One rejected source record.
+
+    Attributes:
+        model: The diffsync model name of the record.
+        unique_id: Its unique id, when its identity could be read.
+        record: How the record is named in the report.
+        reason: Why it was rejected.
+    """
+
+    model: str
+    unique_id: str | None
+    record: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        """The rejection in words."""
+        return REJECTED_MESSAGE.format(record=self.record, reason=self.reason)
 
 
 @dataclass
 class Rejections:
-    """Source records rejected during one run.
+    """Source records rejected during one run (or by one adapter, until the job takes them).
 
     Attributes:
         ids: ``(model name, unique id)`` of each rejected record whose identity could be read.
         unknown_models: Model names with a rejected record whose identity could not be read.
         count: Number of records rejected.
+        pending: The rejections not taken by the run yet (see ``take``).
     """
 
     ids: set[tuple[str, str]] = field(default_factory=set)
     unknown_models: set[str] = field(default_factory=set)
     count: int = 0
+    pending: list[Rejection] = field(default_factory=list)
+
+    def add(self, rejection: Rejection) -> None:
+        """Count one rejection and remember its identity."""
+        self.count += 1
+        if rejection.unique_id is None:
+            self.unknown_models.add(rejection.model)
+        else:
+            self.ids.add((rejection.model, rejection.unique_id))
+
+    def take(self) -> list[Rejection]:
+        """The rejections not taken yet; they are taken."""
+        taken, self.pending = self.pending, []
+        return taken
 
 
-_current: ContextVar[Rejections | None] = ContextVar("nautobot_ssot_rejections", default=None)
-
-
-@contextmanager
-def collecting_rejections() -> Iterator[Rejections]:
-    """Collect the rejections of ``add_or_reject`` calls made in this block (one run)."""
-    rejections = Rejections()
-    token = _current.set(rejections)
-    try:
-        yield rejections
-    finally:
-        _current.reset(token)
+def rejections_of(adapter: object) -> Rejections:
+    """The records ``adapter`` rejected (``add_or_reject``), kept on it until the run takes them."""
+    rejections = getattr(adapter, REJECTIONS_ATTRIBUTE, None)
+    if rejections is None:
+        rejections = Rejections()
+        setattr(adapter, REJECTIONS_ATTRIBUTE, rejections)
+    return rejections
 
 
 def _unique_id(model_class: type[DiffSyncModel], values: dict[str, Any]) -> str | None:
@@ -80,26 +118,17 @@ def _has_nul(values: dict[str, Any]) -> bool:
 
 
 def reject(adapter: Adapter, model_name: str, unique_id: str | None, record: str, reason: str) -> None:
-    """Report one source record as rejected (a failure entry of the run) and remember its identity."""
-    unique_id = _printable(unique_id) if unique_id is not None else None
-    record = _printable(record)
-    rejections = _current.get()
-    if rejections is not None:
-        rejections.count += 1
-        if unique_id is None:
-            rejections.unknown_models.add(model_name)
-        else:
-            rejections.ids.add((model_name, unique_id))
-    structlog.get_logger().warning(
-        f"Rejected source record {record}: {reason}",
-        src=adapter,
-        dst=None,
-        action=SyncLogEntryActionChoices.ACTION_REJECT,
+    """Report one source record as rejected: kept on the adapter until the run records it as a failure."""
+    rejection = Rejection(
         model=model_name,
-        unique_id=unique_id if unique_id is not None else record,
-        diffs={},
-        status=SyncLogEntryStatusChoices.STATUS_FAILURE,
+        unique_id=_printable(unique_id) if unique_id is not None else None,
+        record=_printable(record),
+        reason=reason,
     )
+    rejections = rejections_of(adapter)
+    rejections.add(rejection)
+    rejections.pending.append(rejection)
+    logger.debug("%s", rejection.message)
 
 
 def add_or_reject(
@@ -120,8 +149,7 @@ def add_or_reject(
     """
     model_name, unique_id = model_class.get_type(), _unique_id(model_class, values)
     record = record or (f"{model_name} {unique_id}" if unique_id is not None else f"{model_name} {values!r:.200}")
-    rejections = _current.get()
-    if rejections is not None and (model_name, unique_id) in rejections.ids:
+    if (model_name, unique_id) in rejections_of(adapter).ids:
         reject(adapter, model_name, unique_id, record, "duplicate identifiers: another record has the same ones")
         return None
     if _has_nul(values):

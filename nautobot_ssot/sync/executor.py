@@ -7,27 +7,29 @@
 2. deletes, bottom-up, in the reverse order (children and referring models first).
 
 Every object is written inside ``transaction.atomic()``: a failure (a diffsync ``ObjectNot*`` error, or any
-unexpected error such as a database ``DataError``) rolls back that object only and is logged as that object's
-error; the rest goes on. Objects whose writes are deferred to the end of the sync (contrib's bulk path) write
-nothing here, and get no savepoint outside a transaction; a target adapter with an ``applying()`` method
-(``NautobotAdapter``) has the whole walk run inside it, and the callable it yields (if any) is called between two
-objects (contrib commits a full batch of writes there). Objects under a parent that could not be created are
-reported as failed too. Loss of the database connection ends the sync.
+unexpected error such as a database ``DataError``) rolls back that object only and is logged as that object's error;
+the rest goes on. Objects whose writes are deferred to the end of the sync (contrib's bulk path) write nothing here,
+and get no savepoint outside a transaction; a target adapter with an ``applying()`` method (``NautobotAdapter``) has
+the whole walk run inside it, and the callable it yields (if any) is called between two objects (contrib commits a
+full batch of writes there). Objects under a parent that could not be created are reported as failed too. Loss of
+the database connection ends the sync.
 
-A create or update refused because an object the same diff deletes still holds its unique value (an IP address
-whose mask changed, an interface renamed) is applied together with that delete, in one savepoint: the old object
-is deleted and the write tried again; either both are kept (logged once, as ``replace``) or neither (both reported
-as failed). See ``nautobot_ssot.sync.replace``. The log events have diffsync's shape, so
-the run's LogCollector records them. Unchanged objects are logged as diffsync logs them (with
-``LOG_UNCHANGED_RECORDS``) and counted, without a savepoint or a call into the model, so that a sync with few
-changes costs little more than its diff.
+A create or update refused because an object the same diff deletes still holds its unique value (an IP address whose
+mask changed, an interface renamed) is applied together with that delete, in one savepoint: the old object is
+deleted and the write tried again; either both are kept (logged once, as ``replace``) or neither (both reported as
+failed). See ``nautobot_ssot.sync.replace``. Each object's outcome is handed to the run (``outcomes``, the job's
+``RunContext``: ``record()``); without one, it is logged as diffsync logs it. Unchanged objects are reported as
+diffsync reports them (with ``LOG_UNCHANGED_RECORDS``) and counted, without a savepoint or a call into the model, so
+that a sync with few changes costs little more than its diff.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
+from typing import Any
 
 from diffsync import Adapter, DiffSyncModel
 from diffsync.diff import Diff, DiffElement
@@ -37,6 +39,8 @@ from diffsync.helpers import DiffSyncSyncer
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Model
 
+from nautobot_ssot.sync.context import ObjectOutcome, OutcomeRecorder
+from nautobot_ssot.sync.logcapture import diffsync_logger
 from nautobot_ssot.sync.replace import (
     REPLACE,
     DeleteIndex,
@@ -56,6 +60,23 @@ UNCHANGED_MESSAGE = "No changes to apply; no action needed"
 
 class SyncStopped(Exception):
     """An object failed and the sync was asked to stop at the first failure."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BoundObject:
+    """The object the syncer is writing, as its outcome names it.
+
+    Attributes:
+        model: The diffsync model name.
+        unique_id: The object's unique id.
+        action: The diff's action for it (``replace`` once it replaced another object).
+        diffs: The attribute changes.
+    """
+
+    model: str
+    unique_id: str
+    action: str | None
+    diffs: dict[str, Any]
 
 
 def _refers_to(model: type[Model] | None, other: type[Model] | None) -> bool:
@@ -110,13 +131,22 @@ class SafeSyncer(DiffSyncSyncer):
         dst_diffsync: The target adapter.
         flags: diffsync flags of the run.
         stop_on_failure: Raise ``SyncStopped`` after the first object that fails.
+        outcomes: Where each object's outcome is recorded (the run's context); None: logged as diffsync logs it.
     """
 
-    def __init__(  # noqa: PLR0913, PLR0917  (diffsync's signature plus one option)
-        self, diff: Diff, src_diffsync: Adapter, dst_diffsync: Adapter, flags: DiffSyncFlags, stop_on_failure=False
+    def __init__(  # noqa: PLR0913, PLR0917  (diffsync's signature plus two options)
+        self,
+        diff: Diff,
+        src_diffsync: Adapter,
+        dst_diffsync: Adapter,
+        flags: DiffSyncFlags,
+        stop_on_failure=False,
+        outcomes: OutcomeRecorder | None = None,
     ):
         super().__init__(diff, src_diffsync, dst_diffsync, flags)
         self.stop_on_failure = stop_on_failure
+        self.outcomes = outcomes
+        self.bound: BoundObject | None = None
         self.failed = 0
         self.between_objects: Callable[[], None] | None = None
         self.deletes = DeleteIndex(diff, dst_diffsync)
@@ -178,12 +208,23 @@ class SafeSyncer(DiffSyncSyncer):
         """Point the syncer's state (model class, action, logger) at ``element``, as diffsync does."""
         self.model_class = getattr(self.dst_diffsync, element.type)
         self.action = element.action
+        unique_id = self.model_class.create_unique_id(**element.keys)
+        self.bound = BoundObject(element.type, unique_id, element.action, element.get_attrs_diffs())
         self.logger = self.base_logger.bind(
-            action=element.action,
-            model=element.type,
-            unique_id=self.model_class.create_unique_id(**element.keys),
-            diffs=element.get_attrs_diffs(),
+            action=element.action, model=element.type, unique_id=unique_id, diffs=self.bound.diffs
         )
+
+    def log_sync_status(self, action: str | None, status: DiffSyncStatus, message: str) -> None:
+        """Hand the bound object's outcome to the run; without one, log it as diffsync does."""
+        if self.outcomes is None or self.bound is None:
+            super().log_sync_status(action, status, message)
+            return
+        if action is None and not self.flags & DiffSyncFlags.LOG_UNCHANGED_RECORDS:
+            return
+        bound = self.bound
+        outcome = ObjectOutcome(bound.model, str(bound.unique_id), bound.action, status.value, message, bound.diffs)
+        self.outcomes.record(outcome)
+        diffsync_logger.debug("%s: %s %s %s", message, bound.action, bound.model, bound.unique_id)
 
     def _apply(self, element: DiffElement, parent: DiffElement | None) -> tuple[bool, DiffSyncModel | None]:
         """Create, update or delete one object in its own savepoint; keep the target adapter in step."""
@@ -320,6 +361,7 @@ class SafeSyncer(DiffSyncSyncer):
         old_name, new_name = self.deletes.name(pending.element), self._name(element.keys)
         verb = "created" if self.action == DiffSyncActions.CREATE else "updated"
         self.logger = self.logger.bind(action=REPLACE)
+        self.bound = dataclasses.replace(self.bound, action=REPLACE) if self.bound is not None else None
         message = f"Replaced {old_name} with {new_name}: the old object held the same unique value, so it was deleted"
         self.log_sync_status(REPLACE, DiffSyncStatus.SUCCESS, f"{message} and the new one {verb} in one step")
         return True, written
@@ -394,6 +436,7 @@ def apply_diff(  # noqa: PLR0913  (one option each)
     stop_on_failure: bool = False,
     *,
     callback: Callable[[str, int, int], None] | None = None,
+    outcomes: OutcomeRecorder | None = None,
 ) -> SafeSyncer:
     """Apply ``diff`` from ``source`` to ``target`` with ``SafeSyncer``.
 
@@ -404,11 +447,12 @@ def apply_diff(  # noqa: PLR0913  (one option each)
         flags: diffsync flags.
         stop_on_failure: Stop (raise ``SyncStopped``) at the first object that fails.
         callback: diffsync's progress callback ``(stage, done, total)``, called after each object.
+        outcomes: Where each object's outcome is recorded (the run's context); None: logged as diffsync logs it.
 
     Returns:
         The syncer, whose ``failed`` counts the objects that failed.
     """
-    syncer = SafeSyncer(diff, source, target, flags, stop_on_failure=stop_on_failure)
+    syncer = SafeSyncer(diff, source, target, flags, stop_on_failure=stop_on_failure, outcomes=outcomes)
     syncer.callback = callback
     syncer.perform_sync()
     return syncer

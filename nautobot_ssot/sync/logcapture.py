@@ -1,12 +1,16 @@
-"""Turn diffsync's structlog events into SyncLogEntry rows of the run that emitted them.
+"""Write the outcomes of a run's objects as its SyncLogEntry rows, in batches, and count them.
 
-One processor is added to structlog's chain once per process (``install_processor``); it does
-nothing unless a run is capturing in the current context. While a run captures, diffsync's events go to the
-run's log entries and to the ``nautobot_ssot.diffsync`` logger at DEBUG level, and no further: structlog's
-default output is standard output, which a Celery worker logs as WARNING into the job log. A run captures through
-``LogCollector``, a context manager that routes events through a ``ContextVar`` (so two runs in one
-process, or one after another in the same worker, never see each other's events) and writes the
-rows in batches.
+``LogCollector.record`` takes one object's outcome (``nautobot_ssot.sync.context.ObjectOutcome``), handed to it
+by the run's context; an outcome that corrects an earlier success (a write refused when the bulk path flushed
+it) replaces that entry instead of adding one.
+
+diffsync's own structlog events reach the collector too: one processor is added to structlog's chain once per
+process (``install_processor``); it does nothing unless a run is capturing in the current context. While a run
+captures, diffsync's events go to the run's log entries (those describing an object) and to the
+``nautobot_ssot.diffsync`` logger at DEBUG level, and no further: structlog's default output is standard output,
+which a Celery worker logs as WARNING into the job log. ``LogCollector`` is the context manager that captures,
+through a ``ContextVar`` (so two runs in one process, or one after another in the same worker, never see each
+other's events).
 """
 
 from __future__ import annotations
@@ -18,15 +22,25 @@ from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import Any
+from uuid import UUID
 
 import structlog
 from django.db.models import Model
 
 from nautobot_ssot.choices import SyncLogEntryActionChoices, SyncLogEntryStatusChoices
 from nautobot_ssot.models import Sync, SyncLogEntry
+from nautobot_ssot.sync.context import ObjectOutcome
 
 DIFFSYNC_EVENT_KEYS = ("src", "dst", "action", "model", "unique_id", "diffs", "status")
 LOG_BATCH_SIZE = 500
+CORRECTABLE_ACTIONS = frozenset(
+    (
+        SyncLogEntryActionChoices.ACTION_CREATE,
+        SyncLogEntryActionChoices.ACTION_UPDATE,
+        SyncLogEntryActionChoices.ACTION_DELETE,
+    )
+)
+"""Actions whose success entry a later outcome of the same object may correct (writes flushed later)."""
 
 ObjectLookup = Callable[[str, str], Model | None]
 
@@ -89,6 +103,7 @@ class LogCollector:
         self.batch_size = batch_size
         self.counts: Counter[str] = Counter()
         self._buffer: list[SyncLogEntry] = []
+        self._succeeded: dict[tuple[str, str], SyncLogEntry | UUID] = {}
         self._token: Token | None = None
 
     def __enter__(self) -> LogCollector:
@@ -103,26 +118,64 @@ class LogCollector:
         self.flush()
 
     def add(self, event: MutableMapping[str, Any]) -> None:
-        """Record one diffsync event."""
-        action = event["action"] or SyncLogEntryActionChoices.ACTION_NO_CHANGE
-        status = event["status"] or SyncLogEntryStatusChoices.STATUS_SUCCESS
+        """Record one diffsync event (diffsync's own structlog events of the run)."""
+        self.record(
+            ObjectOutcome(
+                model=str(event["model"]),
+                unique_id=str(event["unique_id"]),
+                action=event["action"],
+                status=event["status"],
+                message=str(event.get("event", "")),
+                diffs=event["diffs"],
+            )
+        )
+
+    def record(self, outcome: ObjectOutcome) -> None:
+        """Record one object's outcome: count it and buffer its entry (a correction replaces the earlier one)."""
+        if outcome.corrects and self._correct(outcome):
+            return
+        action = outcome.action or SyncLogEntryActionChoices.ACTION_NO_CHANGE
+        status = outcome.status or SyncLogEntryStatusChoices.STATUS_SUCCESS
         self.counts[status] += 1
         self.counts[action] += 1
         if action == SyncLogEntryActionChoices.ACTION_NO_CHANGE and not self.keep_unchanged:
             return
-        self._buffer.append(self._entry(event, action, status))
+        entry = self._entry(outcome, action, status)
+        self._buffer.append(entry)
+        if status == SyncLogEntryStatusChoices.STATUS_SUCCESS and action in CORRECTABLE_ACTIONS:
+            self._succeeded[(entry.model_name, entry.unique_id)] = entry
         if len(self._buffer) >= self.batch_size:
             self.flush()
 
-    def _entry(self, event: MutableMapping[str, Any], action: str, status: str) -> SyncLogEntry:
-        model, unique_id = str(event["model"]), str(event["unique_id"])
+    def _correct(self, outcome: ObjectOutcome) -> bool:
+        """Turn the object's earlier success entry into ``outcome``; False when it has none."""
+        earlier = self._succeeded.pop((outcome.model[:100], outcome.unique_id), None)
+        if earlier is None:
+            return False
+        self.counts[SyncLogEntryStatusChoices.STATUS_SUCCESS] -= 1
+        self.counts[outcome.status] += 1
+        changes = {
+            "status": outcome.status,
+            "message": outcome.message,
+            "synced_object_type": None,
+            "synced_object_id": None,
+        }
+        if isinstance(earlier, SyncLogEntry):
+            for name, value in changes.items():
+                setattr(earlier, name, value)
+        else:
+            SyncLogEntry.objects.filter(pk=earlier).update(**changes)
+        return True
+
+    def _entry(self, outcome: ObjectOutcome, action: str, status: str) -> SyncLogEntry:
+        model, unique_id = outcome.model, outcome.unique_id
         synced_object = self._linked_object(model, unique_id)
         entry = SyncLogEntry(
             sync=self.sync,
             action=action,
             status=status,
-            message=str(event.get("event", "")),
-            diff=event["diffs"] if event["action"] else None,
+            message=outcome.message,
+            diff=outcome.diffs if outcome.action else None,
             object_repr=str(synced_object) if synced_object is not None else f"{model} {unique_id}",
             model_name=model[:100],
             unique_id=unique_id,
@@ -152,9 +205,13 @@ class LogCollector:
                 entry.synced_object_type, entry.synced_object_id = None, None
 
     def flush(self) -> None:
-        """Write the buffered rows."""
+        """Write the buffered rows (the success entries are then known by primary key, for a correction)."""
         if self._buffer:
             SyncLogEntry.objects.bulk_create(self._buffer)
+            for entry in self._buffer:
+                key = (entry.model_name, entry.unique_id)
+                if self._succeeded.get(key) is entry:
+                    self._succeeded[key] = entry.pk
             self._buffer = []
 
     @property

@@ -1,5 +1,10 @@
 """Tests of a whole SSoT job run: the Sync record, phases, diff storage, log capture and failures."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import connection
 from nautobot.apps.testing import TransactionTestCase
 from nautobot.extras.choices import JobResultStatusChoices
 from nautobot.extras.models import JobLogEntry
@@ -8,6 +13,7 @@ from nautobot.tenancy.models import Tenant
 from nautobot_ssot.choices import SyncLogEntryActionChoices, SyncLogEntryStatusChoices
 from nautobot_ssot.models import PHASES, Sync, SyncDiffRecord, SyncLogEntry
 from tests.fixtures.jobs import fixture_module, run_fixture_job
+from tests.safety.helpers import records, run_safety_job
 
 
 def sync_of(job_result) -> Sync:
@@ -150,3 +156,64 @@ class JobFormTestCase(TransactionTestCase):
         job_class = fixture_module().FixtureDataSource
         self.assertEqual((job_class.data_source, job_class.data_target), ("Fixture", "Nautobot"))
         self.assertTrue(job_class.data_target_icon.endswith("nautobot_logo.png"))
+
+
+@dataclass
+class DiffWrites:
+    """Statements that stored a run's diff: into the record table, and the Sync's JSON copy."""
+
+    inserts: int = 0
+    deletes: int = 0
+    json_copies: int = 0
+
+    def count(self, sql: str) -> None:
+        verb = sql.lstrip().split(" ", 1)[0].upper()
+        if f'"{SyncDiffRecord._meta.db_table}"' in sql:
+            self.inserts += verb == "INSERT"
+            self.deletes += verb == "DELETE"
+        elif verb == "UPDATE" and f'"{Sync._meta.db_table}"' in sql and '"diff" = ' in sql:
+            self.json_copies += 1
+
+
+@contextmanager
+def diff_writes() -> Iterator[DiffWrites]:
+    """Count the statements storing a diff while the block runs (the job runs in this thread in tests)."""
+    writes = DiffWrites()
+
+    def wrapper(execute, sql, params, many, context):
+        writes.count(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield writes
+
+
+class DiffStoredOnceTestCase(TransactionTestCase):
+    """A run stores its diff once: after rejected records are protected and a plan swapped in, not before."""
+
+    def setUp(self):
+        super().setUp()
+        Tenant.objects.create(name="sf-kept")
+        self.source = records(["sf-new", {"name": "sf-kept", "description": {"not": "text"}}])
+
+    def assert_stored_once(self, writes: DiffWrites, sync: Sync, records_stored: int) -> None:
+        self.assertEqual((writes.inserts, writes.deletes, writes.json_copies), (1, 0, 1))
+        self.assertEqual(sync.diff_records.count(), records_stored)
+
+    def test_a_run_protecting_a_rejected_record_stores_its_diff_once(self):
+        with diff_writes() as writes:
+            sync = sync_of(run_safety_job(records=self.source))
+        self.assertEqual(sync.summary["delete"], 0)
+        self.assert_stored_once(writes, sync, 1)
+
+    def test_a_dry_run_stores_its_diff_once(self):
+        with diff_writes() as writes:
+            sync = sync_of(run_safety_job(dryrun=True, records=self.source))
+        self.assert_stored_once(writes, sync, 1)
+
+    def test_a_run_applying_a_plan_stores_the_plan_once(self):
+        plan = sync_of(run_safety_job(dryrun=True, records=records(["sf-kept", "sf-planned"])))
+        with diff_writes() as writes:
+            sync = sync_of(run_safety_job(records=records(["sf-kept", "sf-other"]), apply_plan=str(plan.pk)))
+        self.assertEqual(list(sync.diff_records.values_list("unique_id", flat=True)), ["sf-planned"])
+        self.assert_stored_once(writes, sync, 1)

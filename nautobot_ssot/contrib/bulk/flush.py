@@ -1,19 +1,19 @@
 """Writing the queued objects: inserts, updates, many-to-many rows, deletes and change records, per batch.
 
-Each batch runs in a savepoint. If the database refuses a batch (which validation should have prevented, for
-example when another process wrote a conflicting row meanwhile), the batch is retried one object at a time and
-each object the database still refuses is reported as that object's failure, in the same form as diffsync's
-own log entries, so that the run's log shows it. A lost connection is not retried: every write not stored yet
-is reported as failed and the flush raises ``FlushFailed``, which ends the run.
+Each batch runs in a savepoint. If the database refuses a batch (which validation should have prevented, for example
+when another process wrote a conflicting row meanwhile), the batch is retried one object at a time and each object
+the database still refuses is recorded in the run (``nautobot_ssot.sync.context``) as that object's outcome,
+replacing the success reported when it was queued: one object, one outcome. A lost connection is not retried: every
+write not stored yet is reported as failed and the flush raises ``FlushFailed``, which ends the run.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, InterfaceError, OperationalError, router, transaction
 from django.db.models import DateField, Field, Model, ProtectedError, RestrictedError
@@ -22,6 +22,7 @@ from django.utils import timezone
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ContactAssociation, Note
 
+from nautobot_ssot.choices import SyncLogEntryStatusChoices
 from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, load_for_serializer
 from nautobot_ssot.contrib.bulk.deferred import FlushFailed
@@ -30,12 +31,15 @@ from nautobot_ssot.contrib.bulk.relations import ThroughTable
 from nautobot_ssot.contrib.bulk.trees import TreeCaches
 from nautobot_ssot.contrib.bulk.validation import BulkValidator
 from nautobot_ssot.contrib.errors import describe_error
+from nautobot_ssot.sync.context import ObjectOutcome, run_context_of
 
 FLUSH_ERRORS = (DatabaseError, ProtectedError, RestrictedError, ValueError)
 """Errors that make one batch fall back to one object at a time."""
 
 CONNECTION_ERRORS = (OperationalError, InterfaceError)
 """Errors of a lost database connection: nothing more can be written, the flush fails."""
+
+logger = logging.getLogger(__name__)
 
 BatchWriter = Callable[[type[Model], list[PendingWrite]], None]
 
@@ -212,15 +216,22 @@ def forget_attachments(model: type[Model], pks: Sequence[Any]) -> None:
 
 
 def report_failure(adapter: Any, pending: PendingWrite, action: str, error: Exception, prefix: str = "") -> None:
-    """Log an object the database refused at flush time the way diffsync logs a failed object."""
+    """Record an object the database refused at flush time as that object's outcome in the adapter's run.
+
+    The object was reported successful when its write was queued; this outcome corrects that report (one object,
+    one outcome). Outside a run (an adapter without a job running one), the failure is logged as an error.
+    """
     message = f"{pending.modelname} {pending.unique_id}: {prefix}{describe_error(error)}"
-    structlog.get_logger("nautobot_ssot.contrib.bulk").error(
-        message,
-        src=None,
-        dst=adapter,
-        action=action,
+    run = run_context_of(adapter)
+    if run is None:
+        logger.error("%s", message)
+        return
+    outcome = ObjectOutcome(
         model=pending.modelname,
-        unique_id=pending.unique_id,
-        diffs={},
-        status="error",
+        unique_id=str(pending.unique_id),
+        action=action,
+        status=SyncLogEntryStatusChoices.STATUS_ERROR,
+        message=message,
+        corrects=True,
     )
+    run.record(outcome)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
@@ -20,6 +21,7 @@ from nautobot_ssot.contrib import NautobotAdapter
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder
 from nautobot_ssot.contrib.bulk.deferred import FlushFailed
 from nautobot_ssot.jobs.examples.models import TenantModel
+from nautobot_ssot.sync.context import ObjectOutcome
 from nautobot_ssot.sync.executor import apply_diff
 from tests.contrib.fixtures import source_for, terminate_connection
 
@@ -48,10 +50,28 @@ def connection_lost_at_second_record_write() -> Iterator[None]:
         yield
 
 
+@dataclass
+class RecordedOutcomes:
+    """A run's outcome recorder that keeps every outcome (the job's ``RunContext`` writes them as log entries)."""
+
+    outcomes: list[ObjectOutcome] = field(default_factory=list)
+
+    def record(self, outcome: ObjectOutcome) -> None:
+        self.outcomes.append(outcome)
+
+
+@dataclass
+class RecordingJob:
+    """What the adapter and the bulk path use of the job running them: its run context."""
+
+    run_context: RecordedOutcomes = field(default_factory=RecordedOutcomes)
+
+
 def sync_with_lost_connection(user: User, **options: Any) -> tuple[FlushFailed | None, set[str]]:
-    """Sync ``NAMES`` in batches of 3 with the connection lost; return the error and the names logged as failed."""
+    """Sync ``NAMES`` in batches of 3 with the connection lost; return the error and the names recorded as failed."""
+    job = RecordingJob()
     with web_request_context(user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
-        target = FaultAdapter(job=None, **options)
+        target = FaultAdapter(job=job, **options)
         target.change_batch.batch_size = target.bulk_writer.batch_size = 3
         target.load()
         source = source_for(FaultAdapter, {"tenant": [{"name": name} for name in NAMES]})
@@ -59,11 +79,12 @@ def sync_with_lost_connection(user: User, **options: Any) -> tuple[FlushFailed |
         failure = None
         with structlog.testing.capture_logs() as logs, connection_lost_at_second_record_write():
             try:
-                apply_diff(source, target, diff, DiffSyncFlags.CONTINUE_ON_FAILURE)
+                apply_diff(source, target, diff, DiffSyncFlags.CONTINUE_ON_FAILURE, outcomes=job.run_context)
             except FlushFailed as error:
                 failure = error
         connection.close()
-    return failure, {entry["unique_id"] for entry in logs if entry.get("status") == "error"}
+    recorded = {outcome.unique_id for outcome in job.run_context.outcomes if outcome.status == "error"}
+    return failure, recorded | {entry["unique_id"] for entry in logs if entry.get("status") == "error"}
 
 
 def unrecorded_tenants() -> set[str]:

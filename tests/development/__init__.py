@@ -1,0 +1,1 @@
+"""Tests of the development environment's helpers (``development/``)."""
