@@ -17,6 +17,7 @@ diffsync's own structlog events (a job calling ``sync_to`` itself) still reach t
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -114,3 +115,17 @@ def rejected_outcome(rejection: Rejection) -> ObjectOutcome:
 def run_context_of(adapter: object) -> RunContext | None:
     """The run an adapter works for: its job's ``run_context`` (None outside a run, or without a job)."""
     return getattr(getattr(adapter, "job", None), "run_context", None)
+
+
+def report_refused(adapter: object, model: str, unique_id: str, action: str, message: str) -> None:
+    """Record an object whose queued or batched write the database refused as that object's outcome in the run.
+
+    The object was reported successful when the syncer wrote or queued it; this outcome corrects that report (one
+    object, one outcome). Outside a run (an adapter without a job running one), the failure is logged as an error.
+    """
+    run = run_context_of(adapter)
+    if run is None:
+        logging.getLogger("nautobot_ssot.contrib.writers").error("%s", message)
+        return
+    status = SyncLogEntryStatusChoices.STATUS_ERROR
+    run.record(ObjectOutcome(model, str(unique_id), action, status, message, corrects=True))

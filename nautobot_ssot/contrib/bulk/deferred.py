@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-import structlog
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, transaction
 from django.db.models import Model
@@ -40,6 +39,7 @@ from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, attach_related, plain_record, stamp, to_many_names
 from nautobot_ssot.contrib.bulk.serialization import SerializerMemo, serialize_v1, serialize_v2
 from nautobot_ssot.contrib.errors import describe_error
+from nautobot_ssot.sync.context import report_refused
 
 DEFAULT_BATCH_SIZE = 500
 """Objects per batch (one transaction, one set of change records)."""
@@ -257,20 +257,13 @@ class ChangeBatch:
             internals.drop_pre_change(context, pk)
 
     def _lost(self, error: Exception) -> FlushFailed:
-        """Log every object of the lost batch as failed, as diffsync logs a failed object; return the run's error."""
-        failed = FlushFailed(f"{len(self.written)} objects were not stored: {describe_error(error)}")
-        log = structlog.get_logger("nautobot_ssot.contrib.writers")
+        """Record every object of the lost batch as failed (correcting its success); return the run's error."""
+        failed = FlushFailed(
+            f"{len(self.written)} objects were not stored: {type(error).__name__}: {describe_error(error)}"
+        )
         for written in self.written:
-            log.error(
-                f"{written.modelname} {written.unique_id}: not stored, its batch failed: {describe_error(error)}",
-                src=None,
-                dst=self.adapter,
-                action=written.action,
-                model=written.modelname,
-                unique_id=written.unique_id,
-                diffs={},
-                status="error",
-            )
+            message = f"{written.modelname} {written.unique_id}: not stored, its batch failed: {describe_error(error)}"
+            report_refused(self.adapter, written.modelname, written.unique_id, written.action, message)
         self._reset()
         return failed
 

@@ -22,7 +22,6 @@ from django.utils import timezone
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ContactAssociation, Note
 
-from nautobot_ssot.choices import SyncLogEntryStatusChoices
 from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, load_for_serializer
 from nautobot_ssot.contrib.bulk.deferred import FlushFailed
@@ -31,7 +30,7 @@ from nautobot_ssot.contrib.bulk.relations import ThroughTable
 from nautobot_ssot.contrib.bulk.trees import TreeCaches
 from nautobot_ssot.contrib.bulk.validation import BulkValidator
 from nautobot_ssot.contrib.errors import describe_error
-from nautobot_ssot.sync.context import ObjectOutcome, run_context_of
+from nautobot_ssot.sync.context import report_refused
 
 FLUSH_ERRORS = (DatabaseError, ProtectedError, RestrictedError, ValueError)
 """Errors that make one batch fall back to one object at a time."""
@@ -216,22 +215,6 @@ def forget_attachments(model: type[Model], pks: Sequence[Any]) -> None:
 
 
 def report_failure(adapter: Any, pending: PendingWrite, action: str, error: Exception, prefix: str = "") -> None:
-    """Record an object the database refused at flush time as that object's outcome in the adapter's run.
-
-    The object was reported successful when its write was queued; this outcome corrects that report (one object,
-    one outcome). Outside a run (an adapter without a job running one), the failure is logged as an error.
-    """
+    """Record an object the database refused at flush time as that object's outcome in the adapter's run."""
     message = f"{pending.modelname} {pending.unique_id}: {prefix}{describe_error(error)}"
-    run = run_context_of(adapter)
-    if run is None:
-        logger.error("%s", message)
-        return
-    outcome = ObjectOutcome(
-        model=pending.modelname,
-        unique_id=str(pending.unique_id),
-        action=action,
-        status=SyncLogEntryStatusChoices.STATUS_ERROR,
-        message=message,
-        corrects=True,
-    )
-    run.record(outcome)
+    report_refused(adapter, pending.modelname, str(pending.unique_id), action, message)
