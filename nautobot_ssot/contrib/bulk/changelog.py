@@ -19,7 +19,6 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import ForeignKey, ManyToManyField, Model, QuerySet
-from django.db.models.query import get_prefetcher
 from nautobot.extras.constants import CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL, CHANGELOG_MAX_OBJECT_REPR
 from nautobot.extras.models import ObjectChange
 from nautobot.extras.models.change_logging import ChangeLoggedModel
@@ -62,8 +61,7 @@ def attach_related(objects: list[Model], name: str) -> None:
     """
     if not objects:
         return
-    prefetcher = get_prefetcher(objects[0], name, name)[0]
-    rel_qs, rel_attr, instance_attr, _, cache_name, _ = prefetcher.get_prefetch_querysets(objects)
+    rel_qs, rel_attr, instance_attr, cache_name = internals.prefetch_query(objects, name)
     groups: dict[Any, list[Model]] = {}
     for related in rel_qs:
         groups.setdefault(rel_attr(related), []).append(related)

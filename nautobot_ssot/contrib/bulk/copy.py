@@ -24,6 +24,8 @@ import orjson
 from django.db import connections, router
 from django.db.models import CharField, Field, ForeignKey, JSONField, Model, TextField, UUIDField
 
+from nautobot_ssot.contrib.bulk import internals
+
 PLAIN_COLUMNS = (CharField, TextField, UUIDField, ForeignKey)
 """Field classes (exactly these) whose attribute value, as text, is what an insert stores."""
 
@@ -44,22 +46,14 @@ def copy_rows(model: type[Model], objects: Sequence[Model]) -> bool:
     if connection.vendor != "postgresql" or not objects:
         return False
     with connection.cursor() as cursor:
-        raw = getattr(cursor, "cursor", cursor)
-        if not hasattr(raw, "copy_expert"):
+        if not internals.can_copy(cursor):
             return False
         fields = [field for field in model._meta.concrete_fields if field.column and not field.generated]
         columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
         statement = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
         texts = [column_text(field, connection) for field in fields]
         rows = io.StringIO("".join("\t".join(text(obj) for text in texts) + "\n" for obj in objects))
-
-        def execute(sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
-            with connection.wrap_database_errors:
-                return raw.copy_expert(sql, rows)
-
-        for wrapper in reversed(connection.execute_wrappers):
-            execute = partial(wrapper, execute)
-        execute(statement, None, False, {"connection": connection, "cursor": cursor})
+        internals.copy_from(connection, cursor, statement, rows)
     return True
 
 

@@ -10,6 +10,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q
 from taggit.managers import TaggableManager
 
+from nautobot_ssot.contrib.bulk import internals
+
 
 @dataclass(frozen=True)
 class ThroughTable:
@@ -59,7 +61,7 @@ class ThroughTable:
             for gone in current.get(owner, set()) - related:
                 stale |= Q(**{self.owner_column: owner, self.related_column: gone})
         if stale:
-            self.through._base_manager.filter(stale, **dict(self.fixed))._raw_delete(self.through._base_manager.db)
+            internals.raw_delete(self.through._base_manager.filter(stale, **dict(self.fixed)))
         rows = [
             self.through(**dict(self.fixed), **{self.owner_column: owner, self.related_column: pk})
             for owner, related in wanted.items()

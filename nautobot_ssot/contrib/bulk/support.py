@@ -31,17 +31,6 @@ from nautobot_ssot.contrib.kinds import CustomFieldKind, ForeignKeyKind, Generic
 KNOWN_OVERRIDES = (Model, TreeModel)
 """Classes whose ``save()``/``delete()`` the bulk path reproduces."""
 
-KNOWN_RECEIVERS = frozenset(
-    {
-        "nautobot.extras.signals._handle_changed_object_pre_save",
-        "nautobot.extras.signals._handle_changed_object",
-        "nautobot.extras.signals._handle_deleted_object",
-        "nautobot.extras.signals._handle_deleted_m2m_through_object",
-        "nautobot.core.signals.invalidate_max_depth_cache",
-    }
-)
-"""Signal receivers (``module.name``) whose effect the bulk path reproduces or that do not apply to it."""
-
 BULK_KINDS = (PlainKind, ForeignKeyKind, GenericForeignKeyKind, CustomFieldKind, ToManyKind)
 """Field kinds the bulk path writes."""
 
@@ -62,7 +51,7 @@ def model_fallback_reason(model: type[Model]) -> str | None:
         for method in ("save", "delete"):
             if method in klass.__dict__ and klass not in KNOWN_OVERRIDES:
                 return f"{klass.__name__}.{method}() has its own logic"
-    unknown = sorted(receiver_names(model) - KNOWN_RECEIVERS)
+    unknown = sorted(receiver_names(model) - internals.HANDLED_RECEIVERS)
     if unknown:
         return f"signal receivers {', '.join(unknown)} run on save or delete"
     if model._meta.pk.name != "id" or model._meta.pk.get_default() is None:
