@@ -110,13 +110,19 @@ class ChangeRecorder:
         return objects
 
     def build(self, objects: Sequence[Model], action: str) -> list[ObjectChange]:
-        """Return the (unsaved) records of ``action`` on ``objects``, all of one model."""
+        """Return the (unsaved) records of ``action`` on ``objects``, all of one model.
+
+        Afterwards the objects hold none of the to-many relations attached for serializing them (``as_written``):
+        the change context keeps every written object until the run ends, and a copy of the relation's queryset per
+        object would stay with it.
+        """
         context = self.context
         if context is None or not objects or not hasattr(objects[0], "to_objectchange"):
             return []
         records = []
         for start in range(0, len(objects), self.batch_size):
             records.extend(self._build_batch(objects[start : start + self.batch_size], action, context))
+        internals.forget_prefetched(objects, set(to_many_names(type(objects[0]))))
         return records
 
     def save(self, records: Iterable[ObjectChange]) -> int:

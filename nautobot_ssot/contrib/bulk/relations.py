@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +48,7 @@ class ThroughTable:
             current.setdefault(owner, set()).add(related)
         return current
 
-    def write(self, wanted: Mapping[Any, set[Any]], known_empty: bool = False) -> bool:
+    def write(self, wanted: Mapping[Any, Collection[Any]], known_empty: bool = False) -> bool:
         """Make each owner related to exactly its wanted primary keys; return whether any row changed.
 
         Args:
@@ -56,6 +56,7 @@ class ThroughTable:
             known_empty: The owners are new, so there is nothing to read or delete.
         """
         current = {} if known_empty else self.existing(wanted)
+        wanted = {owner: set(related) for owner, related in wanted.items()}
         stale = Q()
         for owner, related in wanted.items():
             for gone in current.get(owner, set()) - related:

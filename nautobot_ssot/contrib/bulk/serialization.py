@@ -79,8 +79,13 @@ class NaturalSlugs:
     lookups: dict[type[Model], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     def new_batch(self) -> None:
-        """Read the natural key lookups again (a written batch may have deepened a tree)."""
+        """Read the natural key lookups again (a written batch may have deepened a tree); forget the slugs.
+
+        The slugs of the values a batch shares (parents, types) are made again once per batch, so that a flush
+        does not hold the slug of every object's name.
+        """
         self.lookups.clear()
+        self.parts.clear()
 
     def __call__(self, instance: Model) -> str:
         """Return the natural slug of ``instance`` (``unknown`` when it has no natural key)."""
