@@ -96,6 +96,11 @@ class CacheMemo:
         for key in wanted:
             self.values[(key, version)] = found.get(key, _ABSENT)
 
+    def forget(self, keys: list[Any], version: Any = None) -> None:
+        """Drop what the memo holds of ``keys`` (a later read asks the cache again); deferred writes are kept."""
+        for key in keys:
+            self.values.pop((key, version), None)
+
     @contextmanager
     def deferring(self) -> Iterator[None]:
         """Inside the block, send plain ``set`` calls to the cache in one ``set_many`` per timeout at the end."""

@@ -27,7 +27,8 @@ What is relied on:
 - ``serialize_object`` reads ``_custom_field_data`` and the ``_tags`` set on an unsaved object;
 - Nautobot caches the descendants of a tree object under ``nautobot.<label>.<pk>.cacheable_descendants_pks(...)``
   and its ``display`` under a key holding its primary key where the parent's holds the parent's;
-- a Django cursor wraps the driver's (``cursor.cursor``), which runs ``COPY`` with ``copy_expert``.
+- a Django cursor wraps the driver's (``cursor.cursor``), which runs ``COPY`` with ``copy_expert``;
+- a DRF serializer keeps its output in ``_data`` once computed.
 
 Replacements are active only while a run writes: ``ProcessPatch`` replaces functions in their class or module
 while at least one run on any thread is in its block (the replacements behave as the originals on other threads),
@@ -54,6 +55,7 @@ from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.db.models.query import get_prefetcher
 from django.dispatch import Signal
 from nautobot.extras.signals import change_context_state
+from rest_framework.serializers import Serializer
 
 TESTED_NAUTOBOT = ((3, 0), (3, 2))
 """The first and last Nautobot ``(major, minor)`` whose internals this module was checked on (both included)."""
@@ -320,6 +322,17 @@ def replaced_methods(obj: object, replacements: Mapping[str, Callable[..., Any]]
 def override(obj: object, name: str, replacement: Any) -> None:
     """Override attribute ``name`` of a serializer or serializer field made for one batch (``SERIALIZER_OVERRIDES``)."""
     setattr(obj, name, replacement)
+
+
+def take_output(serializer: Serializer) -> list[Any]:
+    """Return a list serializer's output, which the serializer then no longer holds (its ``_data``).
+
+    A serializer and its fields refer to each other, so only the garbage collector frees them, and the bulk path
+    pauses it while it writes: without this, the output of every batch would stay in memory until the run ends.
+    """
+    data = list(serializer.data)
+    serializer.__dict__.pop("_data", None)
+    return data
 
 
 def raw_delete(queryset: QuerySet) -> int:

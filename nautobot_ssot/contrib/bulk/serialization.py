@@ -286,10 +286,12 @@ def serialize_v2(objects: Sequence[Model], memo: SerializerMemo) -> list[Any]:
     with internals.prefetched(objects, lookups):
         cache_memo = CacheMemo.current()
         if cache_memo is None:
-            return list(serializer.data)
-        preload_displays(cache_memo, objects)
+            return internals.take_output(serializer)
+        keys = preload_displays(cache_memo, objects)
         with cache_memo.deferring():
-            return list(serializer.data)
+            data = internals.take_output(serializer)
+        cache_memo.forget(keys)
+        return data
 
 
 def prefetch_lookups(serializer: Serializer) -> list[str]:
@@ -364,13 +366,13 @@ def natural_slug_of_pk(pk: Any) -> str:
     return construct_natural_slug([], pk=pk)
 
 
-def preload_displays(memo: CacheMemo, objects: Sequence[Model]) -> None:
-    """Read the cached ``display`` of tree objects and of their parents with one cache query.
+def preload_displays(memo: CacheMemo, objects: Sequence[Model]) -> list[str]:
+    """Read the cached ``display`` of tree objects and of their parents with one cache query; return the keys.
 
     ``TreeModel.display`` reads its own key and its parent's, then writes its own, per object.
     """
     if not isinstance(objects[0], TreeModel):
-        return
+        return []
     keys = []
     for obj in objects:
         key = construct_cache_key(obj, method_name="display", branch_aware=True)
@@ -378,3 +380,4 @@ def preload_displays(memo: CacheMemo, objects: Sequence[Model]) -> None:
         if getattr(obj, "parent_id", None) is not None:
             keys.append(internals.parent_display_key(key, obj))
     memo.preload(keys)
+    return keys

@@ -124,6 +124,15 @@ class DjangoCanaryTestCase(TestCase):
         names = {f"{r.__module__}.{r.__name__}" for r in internals.live_receivers(post_save, Tenant)}
         self.assertIn("nautobot.extras.signals._handle_changed_object", names)
 
+    def test_a_serializers_output_is_taken_from_it(self):
+        tenants = [Tenant.objects.create(name="Serialized")]
+        serializer = get_serializer_for_model(Tenant)(tenants, many=True, context={"request": None, "depth": 1})
+        self.assertEqual(serializer.data[0]["name"], "Serialized")
+        self.assertIn("_data", vars(serializer))
+        output = internals.take_output(serializer)
+        self.assertNotIn("_data", vars(serializer))
+        self.assertEqual(output[0]["name"], "Serialized")
+
     def test_a_set_prefetch_is_read_without_a_query(self):
         tenant = Tenant.objects.create(name="Prefetched")
         attach_related([tenant], "tags")
