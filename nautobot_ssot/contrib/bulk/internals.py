@@ -41,14 +41,13 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import io
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import nautobot
 from django.db.models import Model, QuerySet, prefetch_related_objects
@@ -366,13 +365,20 @@ def tags_set_on(obj: Model) -> list[Any]:
     return getattr(obj, "_tags", None) or []
 
 
+class Readable(Protocol):
+    """What ``copy_expert`` reads the rows of a ``COPY`` from."""
+
+    def read(self, size: int = -1) -> str:
+        """Return the next text (empty at the end)."""
+
+
 def can_copy(cursor: Any) -> bool:
     """Whether the database driver under Django's ``cursor`` has psycopg2's ``copy_expert``."""
     return hasattr(getattr(cursor, "cursor", cursor), "copy_expert")
 
 
-def copy_from(connection: Any, cursor: Any, statement: str, rows: io.StringIO) -> None:
-    """Run a ``COPY ... FROM STDIN`` of ``rows`` on the driver's cursor, as Django runs a statement.
+def copy_from(connection: Any, cursor: Any, statement: str, rows: Readable) -> None:
+    """Run a ``COPY ... FROM STDIN`` of ``rows`` (read until empty) on the driver's cursor, as Django runs a statement.
 
     Through the connection's ``execute_wrapper`` hooks, with driver errors turned into Django's (``DatabaseError``).
     """
