@@ -4,7 +4,9 @@ Validating and serializing one object reads the same few cache keys (custom fiel
 rules, natural key settings) from Redis every time: a network round trip per key per object, which
 costs more than writing the object. Inside ``CacheMemo.active()`` a key read once is answered from memory;
 anything written or deleted through the cache in the meantime updates or drops the memo, so the values seen are
-the ones the cache holds. Only the current thread's cache object is touched, and only while the block runs.
+the ones the cache holds. Only the current thread's cache object is touched (Django keeps one per thread), and
+only while the block runs: its methods (``internals.CACHE_METHODS``) are replaced on entering and put back on
+leaving (``internals.replaced_methods``).
 
 Two batch helpers cut the round trips further where a batch of objects reads and writes keys of its own (the
 cached ``display`` of tree models): ``preload`` reads many keys with one ``get_many`` (and remembers which are
@@ -21,6 +23,7 @@ from typing import Any
 
 from django.core.cache import caches
 
+from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.lookupmemo import LookupMemo
 
 _MISSING = object()
@@ -30,20 +33,8 @@ PRECISE = ("get", "set", "set_many", "delete", "delete_many")
 """Cache methods the memo follows key by key; any other write (``delete_pattern``, ``clear``...) empties it."""
 _ABSENT = object()
 """Memo value of a key read (by ``preload``) and found absent from the cache."""
-_WRAPPED = (
-    "get",
-    "set",
-    "add",
-    "get_or_set",
-    "delete",
-    "delete_pattern",
-    "delete_many",
-    "set_many",
-    "incr",
-    "decr",
-    "touch",
-    "clear",
-)
+WRAPPED = tuple(method.name for method in internals.CACHE_METHODS if method.name != "get_many")
+"""Cache methods the memo replaces on the current thread's cache object (``internals.CACHE_METHODS``)."""
 
 
 @dataclass
@@ -69,25 +60,27 @@ class CacheMemo:
         if getattr(backend.get, "_ssot_memo", None) is self:
             yield self
             return
-        original = {name: getattr(backend, name) for name in _WRAPPED if hasattr(backend, name)}
+        original = {name: getattr(backend, name) for name in WRAPPED if hasattr(backend, name)}
         self._set_many = original.get("set_many")
-        backend.get = self._getter(original["get"])
-        backend.set = self._setter(original["set"])
-        if "set_many" in original:
-            backend.set_many = self._many_setter(original["set_many"])
-        for name in ("delete", "delete_many"):
-            if name in original:
-                setattr(backend, name, self._deleter(original[name], many=name == "delete_many"))
-        for name, method in original.items():
-            if name not in PRECISE:
-                setattr(backend, name, self._forgetter(method))
         try:
-            with self.lookups.active():
+            with internals.replaced_methods(backend, self._replacements(original)), self.lookups.active():
                 yield self
         finally:
             self.send_deferred()
-            for name in original:
-                backend.__dict__.pop(name, None)
+            self._set_many = None
+
+    def _replacements(self, original: dict[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
+        """The memo's replacement of each method in ``original`` (the cache object's own methods)."""
+        replacements = {"get": self._getter(original["get"]), "set": self._setter(original["set"])}
+        if "set_many" in original:
+            replacements["set_many"] = self._many_setter(original["set_many"])
+        for name in ("delete", "delete_many"):
+            if name in original:
+                replacements[name] = self._deleter(original[name], many=name == "delete_many")
+        for name, method in original.items():
+            if name not in PRECISE:
+                replacements[name] = self._forgetter(method)
+        return replacements
 
     @staticmethod
     def current() -> CacheMemo | None:
@@ -102,6 +95,11 @@ class CacheMemo:
         found = caches["default"].get_many(wanted, version=version)
         for key in wanted:
             self.values[(key, version)] = found.get(key, _ABSENT)
+
+    def forget(self, keys: list[Any], version: Any = None) -> None:
+        """Drop what the memo holds of ``keys`` (a later read asks the cache again); deferred writes are kept."""
+        for key in keys:
+            self.values.pop((key, version), None)
 
     @contextmanager
     def deferring(self) -> Iterator[None]:

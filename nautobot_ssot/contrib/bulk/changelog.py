@@ -19,7 +19,6 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import ForeignKey, ManyToManyField, Model, QuerySet
-from django.db.models.query import get_prefetcher
 from nautobot.extras.constants import CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL, CHANGELOG_MAX_OBJECT_REPR
 from nautobot.extras.models import ObjectChange
 from taggit.managers import TaggableManager
@@ -61,8 +60,7 @@ def attach_related(objects: list[Model], name: str) -> None:
     """
     if not objects:
         return
-    prefetcher = get_prefetcher(objects[0], name, name)[0]
-    rel_qs, rel_attr, instance_attr, _, cache_name, _ = prefetcher.get_prefetch_querysets(objects)
+    rel_qs, rel_attr, instance_attr, cache_name = internals.prefetch_query(objects, name)
     groups: dict[Any, list[Model]] = {}
     for related in rel_qs:
         groups.setdefault(rel_attr(related), []).append(related)
@@ -111,13 +109,19 @@ class ChangeRecorder:
         return objects
 
     def build(self, objects: Sequence[Model], action: str) -> list[ObjectChange]:
-        """Return the (unsaved) records of ``action`` on ``objects``, all of one model."""
+        """Return the (unsaved) records of ``action`` on ``objects``, all of one model.
+
+        Afterwards the objects hold none of the to-many relations attached for serializing them (``as_written``):
+        the change context keeps every written object until the run ends, and a copy of the relation's queryset per
+        object would stay with it.
+        """
         context = self.context
         if context is None or not objects or not hasattr(objects[0], "to_objectchange"):
             return []
         records = []
         for start in range(0, len(objects), self.batch_size):
             records.extend(self._build_batch(objects[start : start + self.batch_size], action, context))
+        internals.forget_prefetched(objects, set(to_many_names(type(objects[0]))))
         return records
 
     def save(self, records: Iterable[ObjectChange]) -> int:

@@ -3,7 +3,8 @@
 Change records are large (the two JSON serializations of the object, about 4 KB per record). Sent as ``INSERT``
 parameters, every value is quoted into the statement on the client and the statement parsed on the server,
 which cost more than storing the rows. ``COPY`` sends the rows as tab-separated text, which the server reads
-without parsing SQL. The values are prepared as ``bulk_create`` prepares them (``pre_save``, then the field's
+without parsing SQL; the text of each row is made as the driver reads it (``RowReader``). The values are
+prepared as ``bulk_create`` prepares them (``pre_save``, then the field's
 database value; JSON as the field's encoder encodes it, see ``JsonText``), so the stored rows are the same.
 
 Only PostgreSQL with psycopg2 has it; elsewhere ``copy_rows`` returns False and the caller uses ``bulk_create``.
@@ -13,9 +14,8 @@ it), but not into ``connection.queries`` (``assertNumQueries`` does not see it).
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -23,6 +23,8 @@ from typing import Any
 import orjson
 from django.db import connections, router
 from django.db.models import CharField, Field, ForeignKey, JSONField, Model, TextField, UUIDField
+
+from nautobot_ssot.contrib.bulk import internals
 
 PLAIN_COLUMNS = (CharField, TextField, UUIDField, ForeignKey)
 """Field classes (exactly these) whose attribute value, as text, is what an insert stores."""
@@ -44,23 +46,36 @@ def copy_rows(model: type[Model], objects: Sequence[Model]) -> bool:
     if connection.vendor != "postgresql" or not objects:
         return False
     with connection.cursor() as cursor:
-        raw = getattr(cursor, "cursor", cursor)
-        if not hasattr(raw, "copy_expert"):
+        if not internals.can_copy(cursor):
             return False
         fields = [field for field in model._meta.concrete_fields if field.column and not field.generated]
         columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
         statement = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
         texts = [column_text(field, connection) for field in fields]
-        rows = io.StringIO("".join("\t".join(text(obj) for text in texts) + "\n" for obj in objects))
-
-        def execute(sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
-            with connection.wrap_database_errors:
-                return raw.copy_expert(sql, rows)
-
-        for wrapper in reversed(connection.execute_wrappers):
-            execute = partial(wrapper, execute)
-        execute(statement, None, False, {"connection": connection, "cursor": cursor})
+        rows = RowReader("\t".join(text(obj) for text in texts) + "\n" for obj in objects)
+        internals.copy_from(connection, cursor, statement, rows)
     return True
+
+
+class RowReader:
+    """The rows of a ``COPY``, as a file the driver reads: each row's text is made when the driver asks for it.
+
+    The text of a whole batch of change records (several KB per record) is never held at once.
+    """
+
+    def __init__(self, rows: Iterator[str]) -> None:
+        """Read the text of ``rows``, one row after another."""
+        self.rows = rows
+
+    def read(self, size: int = -1) -> str:
+        """Return the next rows (at least ``size`` characters of them, unless none are left; all when negative)."""
+        taken, length = [], 0
+        for row in self.rows:
+            taken.append(row)
+            length += len(row)
+            if 0 <= size <= length:
+                break
+        return "".join(taken)
 
 
 def column_text(field: Field, connection: Any) -> Callable[[Model], str]:

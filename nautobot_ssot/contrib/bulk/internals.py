@@ -1,11 +1,14 @@
-"""Every reach of the deferred and bulk write paths into private or undocumented names of Nautobot and Django.
+"""Every reach of the deferred and bulk write paths into private or undocumented names of Nautobot, Django and DRF.
 
 The deferred writer (``deferred``) and the bulk writer (``writer``, ``flush``, ``changelog``, ``support``) rely on
 how Nautobot's change context and change-logging receivers work inside, and on a few private names of Django's
-signals and querysets. Those are reached only through this module, and only on the Nautobot versions they were
-checked on (``TESTED_NAUTOBOT``): on any other version ``internals_unsupported()`` says why, and the adapter
-writes every model through the standard writer (``validated_save()``, change record per save) instead.
-``tests/contrib/bulk/test_internals.py`` holds the canary tests: they fail when one of these names or the
+signals and querysets; their memos replace Nautobot's metadata lookups, the cache object's methods and methods of
+the serializers they make. Those are reached only through this module, and only on the Nautobot versions they
+were checked on (``TESTED_NAUTOBOT``, which also fixes the Django and DRF versions): on any other version
+``internals_unsupported()`` says why, the adapter writes every model through the standard writer
+(``validated_save()``, change record per save) instead, and nothing is replaced even if a memo is switched on.
+``tests/contrib/bulk/test_internals.py`` holds the canary tests: they fail when one of these names, its signature
+(``EVERY_TARGET``), the key formats rebuilt here and in ``serialization`` (natural slugs, tree cache keys) or the
 behaviour relied on changes.
 
 What is relied on:
@@ -16,26 +19,44 @@ What is relied on:
   serializing or storing anything;
 - Nautobot's receivers look a key up with ``in`` before registering it, so an object saved a second time in the
   same context is noticed by a dict that records its lookups (``TrackedChanges``);
-- ``Signal._live_receivers(sender)`` lists the receivers a signal will call;
+- ``Signal._live_receivers(sender)`` lists the receivers a signal will call; ``HANDLED_RECEIVERS`` are the
+  (private) receivers whose effect the bulk path reproduces;
 - a queryset whose ``_result_cache`` is filled and ``_prefetch_done`` set, stored in an instance's
-  ``_prefetched_objects_cache``, is what ``prefetch_related`` leaves behind.
+  ``_prefetched_objects_cache``, is what ``prefetch_related`` leaves behind; ``get_prefetcher`` says how
+  ``prefetch_related`` reads a relation; ``QuerySet._raw_delete`` deletes rows with one statement;
+- ``serialize_object`` reads ``_custom_field_data`` and the ``_tags`` set on an unsaved object;
+- Nautobot caches the descendants of a tree object under ``nautobot.<label>.<pk>.cacheable_descendants_pks(...)``
+  and its ``display`` under a key holding its primary key where the parent's holds the parent's;
+- a Django cursor wraps the driver's (``cursor.cursor``), which runs ``COPY`` with ``copy_expert``;
+- a DRF serializer keeps its output in ``_data`` once computed.
+
+Replacements are active only while a run writes: ``ProcessPatch`` replaces functions in their class or module
+while at least one run on any thread is in its block (the replacements behave as the originals on other threads),
+``replaced_methods`` replaces methods of the current thread's cache object only, and ``override`` sets methods on
+serializer objects made for one batch. Django's documented model API (``_meta``, ``_state``, ``_base_manager``,
+``_default_manager``) is used directly.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache, wraps
+from functools import cache, partial, wraps
 from operator import attrgetter
-from typing import Any
+from typing import Any, Protocol
 
 import nautobot
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models.query import get_prefetcher
 from django.dispatch import Signal
 from nautobot.extras.signals import change_context_state
+from rest_framework.serializers import Serializer
 
 TESTED_NAUTOBOT = ((3, 0), (3, 2))
 """The first and last Nautobot ``(major, minor)`` whose internals this module was checked on (both included)."""
@@ -60,6 +81,346 @@ def internals_unsupported(version: str | None = None) -> str | None:
         f"Nautobot {version} is not among the versions the deferred and bulk writers were checked on "
         f"({first[0]}.{first[1]} to {last[0]}.{last[1]})"
     )
+
+
+_NOTHING = object()
+ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+"""The address in the text of an object's default representation (dropped from signatures)."""
+
+
+# What the bulk path replaces while a run writes, and the private names and formats it reads. Every name below is
+# checked by a canary (``tests/contrib/bulk/test_internals.py``): its existence, and its signature as recorded here.
+
+
+@dataclass(frozen=True)
+class Target:
+    """A function of Nautobot, Django or DRF that the fast paths replace, override per object, or call privately.
+
+    Attributes:
+        module: The module defining it (or the class holding it).
+        owner: The class holding it ("" for a module-level function).
+        name: Its name.
+        signature: Its signature as checked (``str(inspect.signature(...))``); a canary compares it.
+    """
+
+    module: str
+    owner: str
+    name: str
+    signature: str
+
+    def __str__(self) -> str:
+        """The dotted path of the function."""
+        return ".".join(part for part in (self.module, self.owner, self.name) if part)
+
+    def holder(self) -> object:
+        """Return the class or module holding the function.
+
+        Raises:
+            LookupError: This version has no such class.
+        """
+        module = importlib.import_module(self.module)
+        if not self.owner:
+            return module
+        holder = getattr(module, self.owner, None)
+        if holder is None:
+            raise LookupError(f"{self.module}.{self.owner} does not exist")
+        return holder
+
+    def original(self) -> Callable[..., Any]:
+        """Return the function.
+
+        Raises:
+            LookupError: This version has no such function.
+        """
+        found = getattr(self.holder(), self.name, None)
+        if found is None:
+            raise LookupError(f"{self} does not exist")
+        return found
+
+    def current_signature(self) -> str:
+        """The function's signature on this version, as ``signature`` records it (no object addresses)."""
+        return ADDRESS.sub("", str(inspect.signature(self.original())))
+
+
+def base_cache_method(name: str, parameters: str) -> Target:
+    """A method of Django's cache API (``BaseCache``), with its parameters after ``self``."""
+    return Target(
+        "django.core.cache.backends.base", "BaseCache", name, f"(self, {parameters})" if parameters else "(self)"
+    )
+
+
+MEMOIZED_LOOKUPS = (
+    Target(
+        "nautobot.extras.models.customfields",
+        "CustomFieldManager",
+        "get_for_model",
+        "(self, model, exclude_filter_disabled=False, get_queryset=True)",
+    ),
+    Target("nautobot.extras.models.customfields", "CustomFieldManager", "keys_for_model", "(self, model)"),
+    Target(
+        "nautobot.extras.models.customfields",
+        "ComputedFieldManager",
+        "get_for_model",
+        "(self, model, get_queryset=True)",
+    ),
+    Target(
+        "nautobot.extras.models.relationships",
+        "RelationshipManager",
+        "get_for_model",
+        "(self, model, hidden=None, get_queryset=True)",
+    ),
+    Target(
+        "nautobot.extras.models.relationships",
+        "RelationshipManager",
+        "get_for_model_source",
+        "(self, model, hidden=None, get_queryset=True)",
+    ),
+    Target(
+        "nautobot.extras.models.relationships",
+        "RelationshipManager",
+        "get_for_model_destination",
+        "(self, model, hidden=None, get_queryset=True)",
+    ),
+    Target(
+        "nautobot.extras.models.datasources",
+        "GitRepositoryManager",
+        "get_for_provided_contents",
+        "(self, provided_contents_type)",
+    ),
+    Target("nautobot.data_validation.models", "ValidationRuleManager", "get_for_model", "(self, content_type: str)"),
+    Target(
+        "nautobot.data_validation.models", "ValidationRuleManager", "get_enabled_for_model", "(self, content_type: str)"
+    ),
+    Target("nautobot.data_validation.custom_validators", "", "get_data_compliance_rules_map", "()"),
+    Target("nautobot.dcim.models.locations", "", "get_settings_or_config", "(variable_name, fallback=None)"),
+    Target("nautobot.ipam.models", "", "get_default_namespace", "()"),
+)
+"""Nautobot's cached metadata lookups that ``LookupMemo`` answers from memory (replaced while a run writes)."""
+
+CACHE_METHODS = (
+    base_cache_method("get", "key, default=None, version=None"),
+    base_cache_method("set", "key, value, timeout=<object object>, version=None"),
+    base_cache_method("add", "key, value, timeout=<object object>, version=None"),
+    base_cache_method("get_or_set", "key, default, timeout=<object object>, version=None"),
+    base_cache_method("set_many", "data, timeout=<object object>, version=None"),
+    base_cache_method("delete", "key, version=None"),
+    base_cache_method("delete_many", "keys, version=None"),
+    base_cache_method("get_many", "keys, version=None"),
+    base_cache_method("incr", "key, delta=1, version=None"),
+    base_cache_method("decr", "key, delta=1, version=None"),
+    base_cache_method("touch", "key, timeout=<object object>, version=None"),
+    base_cache_method("clear", ""),
+    Target("django_redis.cache", "RedisCache", "delete_pattern", "(self, *args, **kwargs)"),
+)
+"""Methods of the cache backend that ``CacheMemo`` replaces on the current thread's cache object, in a run."""
+
+SERIALIZER_OVERRIDES = (
+    Target("rest_framework.fields", "Field", "get_attribute", "(self, instance)"),
+    Target("rest_framework.serializers", "Serializer", "to_representation", "(self, instance)"),
+    Target("rest_framework.relations", "HyperlinkedRelatedField", "get_url", "(self, obj, view_name, request, format)"),
+    Target("rest_framework.fields", "DateTimeField", "default_timezone", "(self)"),
+    Target("nautobot.core.api.serializers", "BaseModelSerializer", "get_natural_slug", "(self, instance)"),
+    Target("nautobot.core.api.serializers", "NotesSerializerMixin", "get_notes_url", "(self, instance)"),
+)
+"""Methods that ``SerializerMemo`` overrides on the serializer objects (and their fields) it makes for one batch."""
+
+PRIVATE_CALLS = (
+    Target("django.dispatch.dispatcher", "Signal", "_live_receivers", "(self, sender)"),
+    Target("django.db.models.query", "QuerySet", "_raw_delete", "(self, using)"),
+    Target("django.db.models.query", "QuerySet", "_chain", "(self)"),
+    Target("django.db.models.query", "", "get_prefetcher", "(instance, through_attr, to_attr)"),
+    Target("nautobot.extras.signals", "", "_handle_changed_object_pre_save", "(sender, instance, raw=False, **kwargs)"),
+    Target("nautobot.extras.signals", "", "_handle_changed_object", "(sender, instance, raw=False, **kwargs)"),
+    Target("nautobot.extras.signals", "", "_handle_deleted_object", "(sender, instance, **kwargs)"),
+    Target(
+        "nautobot.extras.signals", "", "_handle_deleted_m2m_through_object", "(sender, instance, origin=None, **kwargs)"
+    ),
+    Target("nautobot.core.signals", "", "invalidate_max_depth_cache", "(sender, **kwargs)"),
+)
+"""Private functions called, and the signal receivers whose effect the bulk path reproduces (``HANDLED_RECEIVERS``)."""
+
+HANDLED_RECEIVERS = frozenset(f"{target.module}.{target.name}" for target in PRIVATE_CALLS[4:])
+"""Signal receivers (``module.name``) whose effect the bulk path reproduces or that do not apply to it."""
+
+SNAPSHOT_TARGETS = (
+    Target(
+        "nautobot.extras.models.change_logging",
+        "ObjectChange",
+        "get_snapshots",
+        "(self, pre_object_data=None, pre_object_data_v2=None)",
+    ),
+    Target("nautobot.extras.models.change_logging", "ObjectChange", "get_prev_change", "(self, user=None, only=None)"),
+)
+"""What the dispatch of a job's records calls per record: ``get_snapshots`` is replaced while a sync job runs (it
+primes the record first, see ``priming_snapshots``), ``get_prev_change`` is answered per record instance."""
+
+EVERY_TARGET = (*MEMOIZED_LOOKUPS, *CACHE_METHODS, *SERIALIZER_OVERRIDES, *PRIVATE_CALLS, *SNAPSHOT_TARGETS)
+"""Every function the fast paths replace, override or call privately."""
+
+
+class ProcessPatch:
+    """Functions replaced in their class or module while at least one ``active()`` block runs, on any thread.
+
+    ``wrap`` makes the replacement of each function from the original; the replacement must behave as the original
+    on a thread that is not writing a run (``LookupMemo`` answers from memory only on a thread where a memo is
+    active), so that a concurrent thread not in a run sees the original behaviour. The blocks nest and may overlap
+    across threads: the first to start replaces the functions, the last to end puts the originals back. On a
+    Nautobot outside ``TESTED_NAUTOBOT`` nothing is replaced.
+    """
+
+    def __init__(self, targets: Sequence[Target], wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+        """Replace ``targets`` with what ``wrap`` makes of them, while active."""
+        self.targets = tuple(targets)
+        self.wrap = wrap
+        self.installed: list[tuple[object, str, Callable[..., Any], Callable[..., Any]]] = []
+        self._users = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Keep the functions replaced inside the block."""
+        with self._lock:
+            if not self._users and internals_unsupported() is None:
+                self._install()
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if not self._users:
+                    self._restore()
+
+    def _install(self) -> None:
+        for target in self.targets:
+            try:
+                holder = target.holder()
+            except (ImportError, LookupError):
+                continue
+            original = vars(holder).get(target.name)
+            if original is not None:
+                replacement = self.wrap(original)
+                setattr(holder, target.name, replacement)
+                self.installed.append((holder, target.name, original, replacement))
+
+    def _restore(self) -> None:
+        """Put the originals back (a name replaced again by someone else meanwhile is left as it is)."""
+        for holder, name, original, replacement in reversed(self.installed):
+            if vars(holder).get(name) is replacement:
+                setattr(holder, name, original)
+        self.installed = []
+
+
+@contextmanager
+def replaced_methods(obj: object, replacements: Mapping[str, Callable[..., Any]]) -> Iterator[None]:
+    """Replace methods of one object (not of its class) inside the block; put back what it held after.
+
+    Used on the current thread's cache object (Django keeps one per thread, so other threads are not affected).
+    On a Nautobot outside ``TESTED_NAUTOBOT`` nothing is replaced.
+    """
+    if internals_unsupported() is not None:
+        yield
+        return
+    held = {name: vars(obj).get(name, _NOTHING) for name in replacements}
+    vars(obj).update(replacements)
+    try:
+        yield
+    finally:
+        for name, previous in held.items():
+            if previous is _NOTHING:
+                vars(obj).pop(name, None)
+            else:
+                vars(obj)[name] = previous
+
+
+def override(obj: object, name: str, replacement: Any) -> None:
+    """Override attribute ``name`` of a serializer or serializer field made for one batch (``SERIALIZER_OVERRIDES``)."""
+    setattr(obj, name, replacement)
+
+
+def take_output(serializer: Serializer) -> list[Any]:
+    """Return a list serializer's output, which the serializer then no longer holds (its ``_data``).
+
+    A serializer and its fields refer to each other, so only the garbage collector frees them, and the bulk path
+    pauses it while it writes: without this, the output of every batch would stay in memory until the run ends.
+    """
+    data = list(serializer.data)
+    serializer.__dict__.pop("_data", None)
+    return data
+
+
+def raw_delete(queryset: QuerySet) -> int:
+    """Delete the rows of ``queryset`` with one statement: no signals, no cascades, no collector."""
+    return queryset._raw_delete(queryset.db)
+
+
+def prefetch_query(objects: Sequence[Model], name: str) -> tuple[QuerySet, Callable, Callable, str]:
+    """Return what ``prefetch_related`` reads for relation ``name`` of ``objects`` (all of one model).
+
+    The related objects' queryset, how to read the owner key of a related object and of an owner, and the name of
+    the prefetch cache.
+    """
+    prefetcher = get_prefetcher(objects[0], name, name)[0]
+    queryset, related_key, owner_key, _, cache_name, _ = prefetcher.get_prefetch_querysets(list(objects))
+    return queryset, related_key, owner_key, cache_name
+
+
+def custom_field_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Return (and remove) the custom field data of a serialized object's fields, as ``serialize_object`` reads it."""
+    return dict(data.pop("_custom_field_data"))
+
+
+def has_custom_field_data(obj: Model) -> bool:
+    """Whether ``obj`` has custom field data (the private field ``serialize_object`` reads)."""
+    return hasattr(obj, "_custom_field_data")
+
+
+def tags_set_on(obj: Model) -> list[Any]:
+    """Return the tags set on an unsaved ``obj`` (which ``serialize_object`` prefers to the stored ones)."""
+    return getattr(obj, "_tags", None) or []
+
+
+class Readable(Protocol):
+    """What ``copy_expert`` reads the rows of a ``COPY`` from."""
+
+    def read(self, size: int = -1) -> str:
+        """Return the next text (empty at the end)."""
+
+
+def can_copy(cursor: Any) -> bool:
+    """Whether the database driver under Django's ``cursor`` has psycopg2's ``copy_expert``."""
+    return hasattr(getattr(cursor, "cursor", cursor), "copy_expert")
+
+
+def copy_from(connection: Any, cursor: Any, statement: str, rows: Readable) -> None:
+    """Run a ``COPY ... FROM STDIN`` of ``rows`` (read until empty) on the driver's cursor, as Django runs a statement.
+
+    Through the connection's ``execute_wrapper`` hooks, with driver errors turned into Django's (``DatabaseError``).
+    """
+    raw = getattr(cursor, "cursor", cursor)
+
+    def execute(sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+        with connection.wrap_database_errors:
+            return raw.copy_expert(sql, rows)
+
+    for wrapper in reversed(connection.execute_wrappers):
+        execute = partial(wrapper, execute)
+    execute(statement, None, False, {"connection": connection, "cursor": cursor})
+
+
+def prefetched_relation(obj: Model, cache_name: str) -> QuerySet | None:
+    """Return what ``prefetch_related`` left on ``obj`` for relation ``cache_name``, if anything."""
+    return obj.__dict__.get("_prefetched_objects_cache", {}).get(cache_name)
+
+
+def descendants_key_pattern(model: type[Model]) -> str:
+    """The pattern of the keys under which Nautobot caches the descendants of each object of a tree ``model``."""
+    return f"nautobot.{model._meta.concrete_model._meta.label_lower}.*.cacheable_descendants_pks*"
+
+
+def parent_display_key(display_key: str, obj: Model) -> str:
+    """The cache key of the ``display`` of the parent of tree object ``obj``, from the key of its own ``display``."""
+    return display_key.replace(str(obj.pk), str(obj.parent_id))
 
 
 def current_context() -> Any:
@@ -261,8 +622,6 @@ def parent_pinning_overrides() -> dict[Callable[..., Any], Callable[[Model], Mod
 # update or a delete, calls ``get_prev_change(only=[...])``.
 
 _priming = threading.local()
-_priming_lock = threading.Lock()
-_priming_users = 0
 
 
 def is_deferred(record: Model, name: str) -> bool:
@@ -273,32 +632,6 @@ def is_deferred(record: Model, name: str) -> bool:
 def answer_previous_change(record: Model, previous: Model | None) -> None:
     """Make ``record.get_prev_change()`` return ``previous`` without a query (for this instance only)."""
     record.get_prev_change = lambda user=None, only=None: previous
-
-
-@contextmanager
-def priming_snapshots(prime: Callable[[Model], None]) -> Iterator[None]:
-    """Call ``prime(record)`` before each ``ObjectChange.get_snapshots()`` made on this thread inside the block.
-
-    ``get_snapshots`` is wrapped while any thread is inside such a block, and restored when the last one leaves;
-    on other threads the wrapper only calls through.
-    """
-    from nautobot.extras.models import ObjectChange  # noqa: PLC0415  (models load after apps)
-
-    global _priming_users  # noqa: PLW0603  (one wrapper per process, counted by its users)
-    previous = getattr(_priming, "prime", None)
-    with _priming_lock:
-        if _priming_users == 0:
-            ObjectChange.get_snapshots = _primed(ObjectChange.get_snapshots)
-        _priming_users += 1
-    _priming.prime = prime
-    try:
-        yield
-    finally:
-        _priming.prime = previous
-        with _priming_lock:
-            _priming_users -= 1
-            if _priming_users == 0:
-                ObjectChange.get_snapshots = ObjectChange.get_snapshots.__wrapped__
 
 
 def _primed(get_snapshots: Callable[..., Any]) -> Callable[..., Any]:
@@ -312,6 +645,22 @@ def _primed(get_snapshots: Callable[..., Any]) -> Callable[..., Any]:
         return get_snapshots(record, *args, **kwargs)
 
     return primed
+
+
+SNAPSHOT_PATCH = ProcessPatch(SNAPSHOT_TARGETS[:1], _primed)
+"""``ObjectChange.get_snapshots`` primed while a sync job runs (on other threads it only calls through)."""
+
+
+@contextmanager
+def priming_snapshots(prime: Callable[[Model], None]) -> Iterator[None]:
+    """Call ``prime(record)`` before each ``ObjectChange.get_snapshots()`` made on this thread inside the block."""
+    previous = getattr(_priming, "prime", None)
+    _priming.prime = prime
+    try:
+        with SNAPSHOT_PATCH.active():
+            yield
+    finally:
+        _priming.prime = previous
 
 
 # Relations Nautobot's API serializers of cable endpoints read object by object.

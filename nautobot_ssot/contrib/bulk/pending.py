@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from django.db.models import Model
@@ -11,11 +12,14 @@ from django.db.models import Model
 from nautobot_ssot.contrib.cache import freeze
 from nautobot_ssot.contrib.lookups import Lookup
 
-RelatedKeys = dict[str, set[Any]]
-"""Primary keys of the related objects, per to-many field name."""
+RelatedKeys = Mapping[str, tuple[Any, ...]]
+"""Primary keys of the related objects (each once), per to-many field name."""
+
+NO_RELATED: RelatedKeys = MappingProxyType({})
+"""The related keys of a write without any to-many field (one shared, read-only mapping)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class PendingWrite:
     """One accepted object, validated, waiting for the flush.
 
@@ -30,8 +34,13 @@ class PendingWrite:
     obj: Model
     modelname: str
     unique_id: str
-    related: RelatedKeys = field(default_factory=dict)
+    related: RelatedKeys = field(default_factory=lambda: NO_RELATED)
     fields: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        """Hold no empty mapping of its own (most objects have no to-many field to write)."""
+        if not self.related:
+            self.related = NO_RELATED
 
 
 @dataclass

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q
 from taggit.managers import TaggableManager
+
+from nautobot_ssot.contrib.bulk import internals
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class ThroughTable:
             current.setdefault(owner, set()).add(related)
         return current
 
-    def write(self, wanted: Mapping[Any, set[Any]], known_empty: bool = False) -> bool:
+    def write(self, wanted: Mapping[Any, Collection[Any]], known_empty: bool = False) -> bool:
         """Make each owner related to exactly its wanted primary keys; return whether any row changed.
 
         Args:
@@ -54,12 +56,13 @@ class ThroughTable:
             known_empty: The owners are new, so there is nothing to read or delete.
         """
         current = {} if known_empty else self.existing(wanted)
+        wanted = {owner: set(related) for owner, related in wanted.items()}
         stale = Q()
         for owner, related in wanted.items():
             for gone in current.get(owner, set()) - related:
                 stale |= Q(**{self.owner_column: owner, self.related_column: gone})
         if stale:
-            self.through._base_manager.filter(stale, **dict(self.fixed))._raw_delete(self.through._base_manager.db)
+            internals.raw_delete(self.through._base_manager.filter(stale, **dict(self.fixed)))
         rows = [
             self.through(**dict(self.fixed), **{self.owner_column: owner, self.related_column: pk})
             for owner, related in wanted.items()

@@ -79,8 +79,13 @@ class NaturalSlugs:
     lookups: dict[type[Model], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     def new_batch(self) -> None:
-        """Read the natural key lookups again (a written batch may have deepened a tree)."""
+        """Read the natural key lookups again (a written batch may have deepened a tree); forget the slugs.
+
+        The slugs of the values a batch shares (parents, types) are made again once per batch, so that a flush
+        does not hold the slug of every object's name.
+        """
         self.lookups.clear()
+        self.parts.clear()
 
     def __call__(self, instance: Model) -> str:
         """Return the natural slug of ``instance`` (``unknown`` when it has no natural key)."""
@@ -167,24 +172,24 @@ class SerializerMemo:
             if isinstance(nested, Serializer) and not isinstance(nested, ListSerializer):
                 self._prepare(nested)
                 memo = self.nested.setdefault((type(serializer), name), {})
-                nested.to_representation = remembered(nested.to_representation, memo)
+                internals.override(nested, "to_representation", remembered(nested.to_representation, memo))
         self._prepare(serializer)
         model = serializer.Meta.model
         if getattr(model, "natural_slug", None) is BaseModel.natural_slug and "natural_slug" in serializer.fields:
             self.slugs.new_batch()
-            serializer.get_natural_slug = self.slugs
+            internals.override(serializer, "get_natural_slug", self.slugs)
 
     def _prepare(self, serializer: Serializer) -> None:
         """Template the serializer's URLs, fix its time fields' zone for the batch, read plain attributes directly."""
         for serializer_field in serializer.fields.values():
             if isinstance(serializer_field, HyperlinkedRelatedField) and serializer_field.lookup_field == "pk":
-                serializer_field.get_url = self._hyperlink(serializer_field.get_url)
+                internals.override(serializer_field, "get_url", self._hyperlink(serializer_field.get_url))
             elif isinstance(serializer_field, DateTimeField) and not hasattr(serializer_field, "timezone"):
-                serializer_field.timezone = serializer_field.default_timezone()
+                internals.override(serializer_field, "timezone", serializer_field.default_timezone())
             if type(serializer_field).get_attribute is Field.get_attribute and len(serializer_field.source_attrs) == 1:
-                serializer_field.get_attribute = plain_attribute(serializer_field)
+                internals.override(serializer_field, "get_attribute", plain_attribute(serializer_field))
         if "notes_url" in serializer.fields and hasattr(serializer, "get_notes_url"):
-            serializer.get_notes_url = self._notes_url(serializer.get_notes_url)
+            internals.override(serializer, "get_notes_url", self._notes_url(serializer.get_notes_url))
 
     def _hyperlink(self, get_url: Callable[..., Any]) -> Callable[..., Any]:
         def url(obj: Model, view_name: str, request: Any, format: Any) -> Any:  # noqa: A002  (DRF's name)
@@ -281,10 +286,12 @@ def serialize_v2(objects: Sequence[Model], memo: SerializerMemo) -> list[Any]:
     with internals.prefetched(objects, lookups):
         cache_memo = CacheMemo.current()
         if cache_memo is None:
-            return list(serializer.data)
-        preload_displays(cache_memo, objects)
+            return internals.take_output(serializer)
+        keys = preload_displays(cache_memo, objects)
         with cache_memo.deferring():
-            return list(serializer.data)
+            data = internals.take_output(serializer)
+        cache_memo.forget(keys)
+        return data
 
 
 def prefetch_lookups(serializer: Serializer) -> list[str]:
@@ -344,11 +351,11 @@ def serialize_v1(objects: Sequence[Model]) -> list[dict[str, Any]]:
 
 def finish_v1(obj: Model, data: dict[str, Any]) -> dict[str, Any]:
     """Do what ``serialize_object`` does after serializing: custom fields, tag names, no private fields."""
-    if hasattr(obj, "_custom_field_data"):
-        data["custom_fields"] = dict(data.pop("_custom_field_data"))
+    if internals.has_custom_field_data(obj):
+        data["custom_fields"] = internals.custom_field_data(data)
     if is_taggable(obj):
-        prefetched = getattr(obj, "_prefetched_objects_cache", {}).get("tags")
-        tags = getattr(obj, "_tags", []) or (prefetched if prefetched is not None else obj.tags.only("name"))
+        prefetched = internals.prefetched_relation(obj, "tags")
+        tags = internals.tags_set_on(obj) or (prefetched if prefetched is not None else obj.tags.only("name"))
         data["tags"] = [tag.name for tag in tags]
     return {key: value for key, value in data.items() if not (isinstance(key, str) and key.startswith("_"))}
 
@@ -360,17 +367,18 @@ def natural_slug_of_pk(pk: Any) -> str:
     return construct_natural_slug([], pk=pk)
 
 
-def preload_displays(memo: CacheMemo, objects: Sequence[Model]) -> None:
-    """Read the cached ``display`` of tree objects and of their parents with one cache query.
+def preload_displays(memo: CacheMemo, objects: Sequence[Model]) -> list[str]:
+    """Read the cached ``display`` of tree objects and of their parents with one cache query; return the keys.
 
     ``TreeModel.display`` reads its own key and its parent's, then writes its own, per object.
     """
     if not isinstance(objects[0], TreeModel):
-        return
+        return []
     keys = []
     for obj in objects:
         key = construct_cache_key(obj, method_name="display", branch_aware=True)
         keys.append(key)
         if getattr(obj, "parent_id", None) is not None:
-            keys.append(key.replace(str(obj.id), str(obj.parent_id)))
+            keys.append(internals.parent_display_key(key, obj))
     memo.preload(keys)
+    return keys

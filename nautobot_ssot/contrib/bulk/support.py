@@ -45,17 +45,6 @@ def reproduced_overrides() -> dict[type[Model], str]:
     return {VLAN: "save"}
 
 
-KNOWN_RECEIVERS = frozenset(
-    {
-        "nautobot.extras.signals._handle_changed_object_pre_save",
-        "nautobot.extras.signals._handle_changed_object",
-        "nautobot.extras.signals._handle_deleted_object",
-        "nautobot.extras.signals._handle_deleted_m2m_through_object",
-        "nautobot.core.signals.invalidate_max_depth_cache",
-    }
-)
-"""Signal receivers (``module.name``) whose effect the bulk path reproduces or that do not apply to it."""
-
 BULK_KINDS = (PlainKind, ForeignKeyKind, GenericForeignKeyKind, CustomFieldKind, ToManyKind)
 """Field kinds the bulk path writes."""
 
@@ -77,7 +66,7 @@ def model_fallback_reason(model: type[Model]) -> str | None:
         for method in ("save", "delete"):
             if method in klass.__dict__ and klass not in KNOWN_OVERRIDES and reproduced.get(klass) != method:
                 return f"{klass.__name__}.{method}() has its own logic"
-    unknown = sorted(receiver_names(model) - KNOWN_RECEIVERS)
+    unknown = sorted(receiver_names(model) - internals.HANDLED_RECEIVERS)
     if unknown:
         return f"signal receivers {', '.join(unknown)} run on save or delete"
     if model._meta.pk.name != "id" or model._meta.pk.get_default() is None:

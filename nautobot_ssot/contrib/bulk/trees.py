@@ -23,6 +23,8 @@ from django.db.models import Model
 from nautobot.core.models.tree_queries import TreeModel
 from nautobot.core.signals import invalidate_max_depth_cache
 
+from nautobot_ssot.contrib.bulk import internals
+
 
 @dataclass
 class TreeCaches:
@@ -83,5 +85,4 @@ def drop_descendants(model: type[Model]) -> None:
     Finding them means scanning the whole key space of the cache, which with Redis's default of 10 keys per
     round trip costs one round trip per 10 keys the cache holds, whatever they are.
     """
-    prefix = f"nautobot.{model._meta.concrete_model._meta.label_lower}."
-    cache.delete_pattern(f"{prefix}*.cacheable_descendants_pks*", itersize=SCAN_BATCH)
+    cache.delete_pattern(internals.descendants_key_pattern(model), itersize=SCAN_BATCH)

@@ -208,10 +208,10 @@ class BulkWriter:
         if not (len(self.creates) or len(self.updates) or len(self.deletes)):
             return
         flusher = Flusher(self.validator, ChangeRecorder(self.batch_size), self.batch_size, self.adapter)
-        with self.memo.active(), collection_paused():
-            flusher.run(self.creates, self.updates, self.deletes)
         self._index.clear()
         self.validator.pending.clear()
+        with self.memo.active(), collection_paused():
+            flusher.run(self.creates, self.updates, self.deletes)
 
     def _database_object(self, instance: NautobotModel) -> Model:
         obj = self.loaded.pop((instance.get_type(), instance.get_unique_id()), None)
@@ -219,11 +219,12 @@ class BulkWriter:
 
     def _related(self, kinds: Any, values: dict[str, Any], obj: Model | None) -> RelatedKeys:
         """Resolve the objects of each to-many field to their primary keys."""
-        related: RelatedKeys = {}
+        related: dict[str, tuple[Any, ...]] = {}
         for kind in kinds:
             if isinstance(kind, ToManyKind):
                 items = values[kind.name] or ()
-                related[kind.name] = {resolve(self.adapter, kind.name, item, kind.related_model).pk for item in items}
+                pks = {resolve(self.adapter, kind.name, item, kind.related_model).pk for item in items}
+                related[kind.name] = tuple(pks)
         return related
 
     def say(self, message: str) -> None:

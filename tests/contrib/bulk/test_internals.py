@@ -7,21 +7,29 @@ changed: check the writers against the new version before widening ``TESTED_NAUT
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatchcase
 from unittest import mock
 
 import nautobot
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache, caches
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models.signals import post_save
 from nautobot.apps.testing import TestCase
+from nautobot.core.api.utils import get_serializer_for_model
+from nautobot.core.utils.cache import construct_cache_key
+from nautobot.dcim.models import Location, LocationType
 from nautobot.extras.choices import ObjectChangeActionChoices, ObjectChangeEventContextChoices
 from nautobot.extras.context_managers import web_request_context
-from nautobot.extras.models import ObjectChange
-from nautobot.tenancy.models import Tenant
+from nautobot.extras.models import ObjectChange, Status
+from nautobot.ipam.models import IPAddress, Namespace, Prefix
+from nautobot.tenancy.models import Tenant, TenantGroup
 from nautobot.users.models import User
 
 from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.changelog import attach_related
+from nautobot_ssot.contrib.bulk.serialization import NaturalSlugs
+from nautobot_ssot.contrib.bulk.trees import drop_descendants
 from nautobot_ssot.contrib.writers import DeferredWriter, StandardWriter
 from tests.contrib.test_writers import NetAdapter, make_network_fixtures, network, sync
 
@@ -118,6 +126,15 @@ class DjangoCanaryTestCase(TestCase):
         names = {f"{r.__module__}.{r.__name__}" for r in internals.live_receivers(post_save, Tenant)}
         self.assertIn("nautobot.extras.signals._handle_changed_object", names)
 
+    def test_a_serializers_output_is_taken_from_it(self):
+        tenants = [Tenant.objects.create(name="Serialized")]
+        serializer = get_serializer_for_model(Tenant)(tenants, many=True, context={"request": None, "depth": 1})
+        self.assertEqual(serializer.data[0]["name"], "Serialized")
+        self.assertIn("_data", vars(serializer))
+        output = internals.take_output(serializer)
+        self.assertNotIn("_data", vars(serializer))
+        self.assertEqual(output[0]["name"], "Serialized")
+
     def test_a_set_prefetch_is_read_without_a_query(self):
         tenant = Tenant.objects.create(name="Prefetched")
         attach_related([tenant], "tags")
@@ -173,3 +190,92 @@ class RecordShapeCanaryTestCase(TestCase):
 def as_stored(value):
     """A record's value as its JSON column stores it (dates as text)."""
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+class TargetCanaryTestCase(TestCase):
+    """Every function the fast paths replace, override or call privately exists, with the signature checked."""
+
+    def test_every_target_has_the_checked_signature(self):
+        for target in internals.EVERY_TARGET:
+            with self.subTest(str(target)):
+                self.assertEqual(target.current_signature(), target.signature)
+
+    def test_the_configured_cache_has_every_method_the_memo_replaces(self):
+        backend = caches["default"]
+        for target in internals.CACHE_METHODS:
+            with self.subTest(target.name):
+                self.assertTrue(callable(getattr(backend, target.name, None)))
+
+    def test_the_process_wide_lookups_are_defined_by_their_own_class_or_module(self):
+        for target in internals.MEMOIZED_LOOKUPS:
+            with self.subTest(str(target)):
+                self.assertIn(target.name, vars(target.holder()))
+
+    def test_a_missing_target_is_reported_by_name(self):
+        missing = internals.Target("nautobot.extras.signals", "", "_no_such_receiver", "()")
+        with self.assertRaisesRegex(LookupError, "nautobot.extras.signals._no_such_receiver"):
+            missing.current_signature()
+
+
+def make_tree() -> list[Location]:
+    """A region, a site under it and a room under the site (three levels of one tree)."""
+    status = Status.objects.get(name="Active")
+    region = LocationType.objects.create(name="Canary region")
+    site = LocationType.objects.create(name="Canary site", parent=region)
+    room = LocationType.objects.create(name="Canary room", parent=site)
+    for location_type in (region, site, room):
+        location_type.content_types.add(ContentType.objects.get_for_model(Location))
+    top = Location.objects.create(name="North & South", location_type=region, status=status)
+    middle = Location.objects.create(name="DC 1/B.2", location_type=site, parent=top, status=status)
+    bottom = Location.objects.create(name="Café 😀", location_type=room, parent=middle, status=status)
+    return [top, middle, bottom]
+
+
+class KeyFormatCanaryTestCase(TestCase):
+    """The natural slugs and tree cache keys the bulk path builds itself are the ones Nautobot builds."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.tree = make_tree()
+        namespace = Namespace.objects.create(name="Canary")
+        status = Status.objects.get(name="Active")
+        Prefix.objects.create(prefix="10.9.0.0/16", namespace=namespace, status=status)
+        cls.address = IPAddress.objects.create(address="10.9.1.1/24", namespace=namespace, status=status)
+        cls.tenant = Tenant.objects.create(
+            name="O'Brien, 1,000 racks", tenant_group=TenantGroup.objects.create(name="G")
+        )
+
+    def test_natural_slugs_are_nautobots(self):
+        slugs = NaturalSlugs()
+        for obj in [*self.tree, self.address, self.tenant, self.tenant.tenant_group, Status.objects.get(name="Active")]:
+            with self.subTest(str(obj)):
+                fresh = type(obj).objects.get(pk=obj.pk)
+                serializer = get_serializer_for_model(type(obj))(fresh, context={"request": None, "depth": 1})
+                self.assertEqual(slugs(fresh), fresh.natural_slug)
+                self.assertEqual(slugs(fresh), serializer.get_natural_slug(fresh))
+
+    def test_the_descendants_key_pattern_matches_nautobots_keys_and_drops_them(self):
+        top = self.tree[0]
+        pattern = internals.descendants_key_pattern(Location)
+        for options in ({}, {"include_self": True}):
+            with self.subTest(**options):
+                top.cacheable_descendants_pks(**options)
+                key = construct_cache_key(
+                    top,
+                    method_name="cacheable_descendants_pks",
+                    restrict_to_user=None,
+                    **{"include_self": False, **options},
+                )
+                self.assertTrue(fnmatchcase(key, pattern))
+                self.assertIsNotNone(cache.get(key))
+                drop_descendants(Location)
+                self.assertIsNone(cache.get(key))
+        self.assertFalse(
+            fnmatchcase(construct_cache_key(self.tenant, method_name="cacheable_descendants_pks"), pattern)
+        )
+
+    def test_the_parent_display_key_is_nautobots(self):
+        middle = self.tree[1]
+        own = construct_cache_key(middle, method_name="display", branch_aware=True)
+        parent = construct_cache_key(self.tree[0], method_name="display", branch_aware=True)
+        self.assertEqual(internals.parent_display_key(own, middle), parent)
