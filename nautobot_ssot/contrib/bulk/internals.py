@@ -338,6 +338,12 @@ def override(obj: object, name: str, replacement: Any) -> None:
     setattr(obj, name, replacement)
 
 
+def serialize_next(serializer: Serializer, objects: Sequence[Model]) -> None:
+    """Point a list serializer at the next ``objects`` to serialize (its output of earlier ones is dropped)."""
+    serializer.instance = objects
+    serializer.__dict__.pop("_data", None)
+
+
 def take_output(serializer: Serializer) -> list[Any]:
     """Return a list serializer's output, which the serializer then no longer holds (its ``_data``).
 

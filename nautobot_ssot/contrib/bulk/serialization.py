@@ -152,12 +152,34 @@ class SerializerMemo:
         urls: URL template per (view name, format) for hyperlinks, and per (model, "notes") for notes URLs.
         slugs: Slugs of natural key values.
         lookups: The relations to prefetch per batch, per serializer class (``prefetch_lookups``).
+        serializers: The list serializer of each model, made once and used for every batch of the flush.
     """
 
     nested: dict[tuple[type, str], dict[Any, Any]] = field(default_factory=dict)
     urls: dict[Any, UrlTemplate | None] = field(default_factory=dict)
     slugs: NaturalSlugs = field(default_factory=NaturalSlugs)
     lookups: dict[type, list[str]] = field(default_factory=dict)
+    serializers: dict[type[Model], ListSerializer] = field(default_factory=dict)
+
+    def serializer_for(self, objects: Sequence[Model]) -> ListSerializer:
+        """Return the list serializer of ``objects`` (all of one model), made and attached once per flush.
+
+        A serializer and its fields refer to each other, so each one made per batch would stay in memory until
+        the garbage collector runs, which the bulk path pauses while it writes.
+
+        Raises:
+            SerializerNotFound: The model has no API serializer.
+        """
+        model = type(objects[0])
+        serializer = self.serializers.get(model)
+        if serializer is None:
+            serializer_class = get_serializer_for_model(model)
+            serializer = serializer_class([], many=True, context=dict(SERIALIZER_CONTEXT))
+            self.attach(serializer.child)
+            self.serializers[model] = serializer
+        internals.serialize_next(serializer, objects)
+        self.slugs.new_batch()
+        return serializer
 
     def forget(self, pks: Sequence[Any]) -> None:
         """Drop the nested representations of objects that are being written again."""
@@ -176,7 +198,6 @@ class SerializerMemo:
         self._prepare(serializer)
         model = serializer.Meta.model
         if getattr(model, "natural_slug", None) is BaseModel.natural_slug and "natural_slug" in serializer.fields:
-            self.slugs.new_batch()
             internals.override(serializer, "get_natural_slug", self.slugs)
 
     def _prepare(self, serializer: Serializer) -> None:
@@ -277,12 +298,12 @@ def remembered(represent: Callable[[Model], Any], results: dict[Any, Any]) -> Ca
 def serialize_v2(objects: Sequence[Model], memo: SerializerMemo) -> list[Any]:
     """Serialize objects (all of one model) like ``serialize_object_v2``, with one list serializer."""
     try:
-        serializer_class = get_serializer_for_model(type(objects[0]))
+        serializer = memo.serializer_for(objects)
     except SerializerNotFound:
         return [serialize_object(obj) for obj in objects]
-    serializer = serializer_class(objects, many=True, context=dict(SERIALIZER_CONTEXT))
-    memo.attach(serializer.child)
-    lookups = memo.lookups.setdefault(serializer_class, prefetch_lookups(serializer.child))
+    if type(serializer.child) not in memo.lookups:
+        memo.lookups[type(serializer.child)] = prefetch_lookups(serializer.child)
+    lookups = memo.lookups[type(serializer.child)]
     with internals.prefetched(objects, lookups):
         cache_memo = CacheMemo.current()
         if cache_memo is None:

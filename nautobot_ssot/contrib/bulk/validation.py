@@ -156,6 +156,14 @@ class BulkValidator:
         for index in self.unique_indexes(type(obj)):
             index.put(obj.pk, index.key(obj))
 
+    def written(self) -> None:
+        """Forget the pending objects and the unique values: everything accepted is being written.
+
+        The unique values are read again, from the database, when a model is next validated.
+        """
+        self.pending.clear()
+        self.indexes.clear()
+
     def release(self, model: type[Model], pks: Iterable[Any]) -> None:
         """Forget the unique values of deleted objects."""
         pks = list(pks)

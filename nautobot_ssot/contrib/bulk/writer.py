@@ -204,12 +204,16 @@ class BulkWriter:
                 self.validator.indexes.pop(model, None)
 
     def flush(self) -> None:
-        """Write everything queued: creates, then updates, then deletes (children first)."""
+        """Write everything queued: creates, then updates, then deletes (children first).
+
+        What only served to accept objects (the index of pending objects, the unique values) is dropped first, so
+        that the flush does not hold it too; the unique values are read again from the database when next needed.
+        """
         if not (len(self.creates) or len(self.updates) or len(self.deletes)):
             return
         flusher = Flusher(self.validator, ChangeRecorder(self.batch_size), self.batch_size, self.adapter)
         self._index.clear()
-        self.validator.pending.clear()
+        self.validator.written()
         with self.memo.active(), collection_paused():
             flusher.run(self.creates, self.updates, self.deletes)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from nautobot.apps.testing import TestCase
 from nautobot.extras.choices import ObjectChangeActionChoices, ObjectChangeEventContextChoices
 from nautobot.extras.context_managers import web_request_context
@@ -14,6 +15,7 @@ from nautobot_ssot.contrib.bulk.cachememo import CacheMemo
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder
 from nautobot_ssot.contrib.bulk.copy import RowReader, copy_rows
 from nautobot_ssot.contrib.bulk.pending import NO_RELATED, PendingWrite
+from nautobot_ssot.contrib.bulk.validation import BulkValidator
 from tests.contrib.fixtures import content_types
 
 
@@ -64,6 +66,18 @@ class CompactQueueTestCase(TestCase):
         self.assertIs(first.related, NO_RELATED)
         self.assertIs(second.related, NO_RELATED)
         self.assertFalse(hasattr(first, "__dict__"))
+
+
+class ValidatorWrittenTestCase(TestCase):
+    def test_unique_values_are_read_again_after_a_flush(self):
+        validator = BulkValidator()
+        validator.validate(Tenant(name="Unique"))
+        self.assertTrue(validator.indexes)
+        validator.written()
+        self.assertEqual(validator.indexes, {})
+        Tenant.objects.create(name="Unique")
+        with self.assertRaises(ValidationError):
+            validator.validate(Tenant(name="Unique"))
 
 
 class CacheMemoForgetTestCase(TestCase):

@@ -50,6 +50,14 @@ class PrefetchTestCase(TestCase):
         self.assertEqual(serialize_v2(objects, SerializerMemo()), [serialize_object_v2(obj) for obj in objects])
         self.assertNotIn("ip_addresses", objects[0].__dict__.get("_prefetched_objects_cache", {}))
 
+    def test_one_serializer_serves_every_batch_and_keeps_no_output(self):
+        objects = list(Interface.objects.filter(name__startswith="eth").order_by("name"))
+        memo = SerializerMemo()
+        first, second = serialize_v2(objects[:3], memo), serialize_v2(objects[3:], memo)
+        self.assertEqual(first + second, [serialize_object_v2(obj) for obj in objects])
+        self.assertEqual(list(memo.serializers), [Interface])
+        self.assertNotIn("_data", vars(memo.serializers[Interface]))
+
 
 def prefetch_lookups_of(model: type) -> list[str]:
     """Return what a batch of ``model`` prefetches."""
