@@ -280,11 +280,14 @@ def build_records(  # noqa: PLR0913, PLR0917  (one record batch: what, how, in w
     if not shape.plain:
         records = [obj.to_objectchange(action) for obj in objects]
         return [stamp(record, context, user) for record in records if record is not None]
-    for name in to_many_names(model):
+    names = to_many_names(model)
+    for name in names:
         attach_related(objects, name)
     content_type = ContentType.objects.get_for_model(model)
     versions, flat = serialize_v2(objects, memo), serialize_v1(objects)
-    return [
+    records = [
         stamp(plain_record(obj, content_type, action, data, shape.related_object(obj)), context, user)
         for obj, data in zip(objects, zip(flat, versions, strict=True), strict=True)
     ]
+    internals.forget_prefetched(objects, set(names))  # the change context keeps the objects until the run ends
+    return records
