@@ -70,7 +70,11 @@ class SnapshotPrefetch:
         self._memo_open = False
 
     def _read_chunk(self, first: ObjectChange) -> None:
-        """Read the data of the next records of ``first``'s run, and their previous records."""
+        """Read the data of the next records of ``first``'s run, and their previous records.
+
+        The chunk is ordered without its JSON columns and their data read by primary key, as Nautobot's walk leaves
+        them out of its ordered query (sorting rows with them runs MySQL out of sort memory).
+        """
         rows = list(
             ObjectChange.objects.filter(request_id=first.request_id, time__gte=first.time)
             .order_by("time")
