@@ -150,9 +150,19 @@ class DeferredWriter(StandardWriter):
             return super().update(instance, values, changed)
 
     def delete(self, instance: NautobotModel) -> None:
-        """Delete the object; its change record (made as it is deleted) is written with its batch."""
-        with self.batch.deferring(written(instance, ObjectChangeActionChoices.ACTION_DELETE), type(instance)):
-            super().delete(instance)
+        """Delete the object, or queue its delete with the next ones of its model; its record goes with its batch.
+
+        A queued delete runs before any other write (``ChangeBatch.queue_delete``); one the database then refuses
+        is reported as that object's failure.
+        """
+        if not self.batch.queues_deletes(instance._model):
+            with self.batch.deferring(written(instance, ObjectChangeActionChoices.ACTION_DELETE), type(instance)):
+                super().delete(instance)
+            return
+        obj = instance.get_from_db()
+        self.batch.queue_delete(obj, written(instance, ObjectChangeActionChoices.ACTION_DELETE), type(instance))
+        if self.orm_cache is not None:
+            self.orm_cache.forget(obj)
 
 
 def written(instance: NautobotModel, action: str) -> Written:

@@ -104,6 +104,17 @@ def network(changed: bool = False) -> dict[str, list[dict[str, Any]]]:
     return {"vlan": vlans, "prefix": prefixes, "ip_address": ips, "device": devices, "interface": interfaces}
 
 
+def emptied() -> dict[str, list[dict[str, Any]]]:
+    """The changed network without the interfaces of r1 from the source (its ``mgmt0`` stays) and their addresses.
+
+    Several interfaces and several addresses are deleted one after the other (queued and deleted together).
+    """
+    data = network(changed=True)
+    data["interface"] = [row for row in data["interface"] if row["device__name"] == "r0" or row["name"] == "mgmt0"]
+    data["ip_address"] = [row for row in data["ip_address"] if int(row["host"].rsplit(".", 1)[1]) < 10]
+    return data
+
+
 def sync(
     data: dict[str, list[dict[str, Any]]], user: User, adapter: type[NautobotAdapter] | None = None, **options: Any
 ) -> int:
@@ -190,9 +201,9 @@ class WriterFidelityTestCase(TestCase):
         cls.tester = User.objects.create(username="writer-tester")
 
     def run_path(self, **options: Any) -> dict[str, Any]:
-        """Create the network, then change it, through one path; return what is stored (then roll it back)."""
+        """Create the network, change it, then empty r1, through one path; return what is stored (then roll back)."""
         savepoint = transaction.savepoint()
-        for data in (network(), network(changed=True)):
+        for data in (network(), network(changed=True), emptied()):
             self.assertEqual(sync(data, self.tester, **options), 0)
         state = stored(self.tester)
         transaction.savepoint_rollback(savepoint)
@@ -201,8 +212,8 @@ class WriterFidelityTestCase(TestCase):
     def test_default_path_stores_what_the_standard_path_stores(self):
         standard = self.run_path(deferred_change_records=False)
         default = self.run_path()
-        self.assertEqual(len(standard["interface"]), 7)
-        self.assertEqual(len(standard["ipaddresstointerface"]), 4)
+        self.assertEqual(len(standard["interface"]), 5)
+        self.assertEqual(len(standard["ipaddresstointerface"]), 2)
         for key, rows in standard.items():
             with self.subTest(key):
                 self.assertEqual(rows, default[key])

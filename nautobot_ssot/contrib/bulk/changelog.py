@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import ForeignKey, ManyToManyField, Model, QuerySet
+from django.db.models import ForeignKey, ManyToManyField, Model, QuerySet, prefetch_related_objects
 from nautobot.extras.constants import CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL, CHANGELOG_MAX_OBJECT_REPR
 from nautobot.extras.models import ObjectChange
 from taggit.managers import TaggableManager
 
 from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.copy import copy_rows
-from nautobot_ssot.contrib.bulk.serialization import SerializerMemo, serialize_v1, serialize_v2
+from nautobot_ssot.contrib.bulk.serialization import SerializerMemo, natural_key_paths, serialize_v1, serialize_v2
 
 
 def foreign_keys(model: type[Model]) -> list[str]:
@@ -49,6 +49,17 @@ def load_for_serializer(model: type[Model], pks: Sequence[Any]) -> list[Model]:
     for name in to_many_names(model):
         attach_related(objects, name)
     return objects
+
+
+def read_foreign_keys(objects: list[Model]) -> None:
+    """Read the related objects of the foreign keys of ``objects`` (all of one model) with one query per key.
+
+    What ``load_for_serializer`` joins, for objects already in memory (those being deleted): their serializer then
+    reads each related object from the object instead of the database. Objects holding one already keep it.
+    """
+    if objects:
+        model = type(objects[0])
+        prefetch_related_objects(objects, *foreign_keys(model), *natural_key_paths(model))
 
 
 def attach_related(objects: list[Model], name: str) -> None:

@@ -11,8 +11,14 @@ transaction holding those objects commits: an object and its change record are s
 
 Created and updated objects are serialized when their batch is written, from the instances that were saved (as
 Nautobot's deferred flush does), so a record holds the object as its last save left it. A deleted object is
-serialized when it is deleted (in ``pre_delete``, as Nautobot serializes it), since afterwards neither its
-row nor its relations exist.
+serialized as it is deleted, since afterwards neither its row nor its relations exist.
+
+Deletes of a model whose delete is Django's own ``Model.delete()`` (no override) are queued while the diff deletes
+objects of that model one after the other, and run together when another write comes, or the batch ends: one
+deletion collector for them all, as a queryset delete runs (every ``pre_delete`` and ``post_delete`` receiver is
+called per object, cascades included), their records serialized per model with one list serializer just before.
+Where one queued object refers to another (it would be changed or deleted by the other's cascade), or the
+deletion is refused, they are deleted one by one instead, each refused one reported as that object's failure.
 
 A batch that cannot be written (the connection lost, the database refusing the records) is rolled back whole;
 each of its objects is logged as failed, in the form diffsync gives an object's failure, and the error ends the
@@ -29,20 +35,30 @@ from itertools import islice
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import Model
 from django.db.models.signals import pre_delete, pre_save
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ObjectChange
 
 from nautobot_ssot.contrib.bulk import internals
-from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, attach_related, plain_record, stamp, to_many_names
+from nautobot_ssot.contrib.bulk.changelog import (
+    ChangeRecorder,
+    attach_related,
+    plain_record,
+    read_foreign_keys,
+    stamp,
+    to_many_names,
+)
 from nautobot_ssot.contrib.bulk.serialization import SerializerMemo, serialize_v1, serialize_v2
 from nautobot_ssot.contrib.errors import describe_error
 from nautobot_ssot.sync.context import report_refused
 
 DEFAULT_BATCH_SIZE = 500
 """Objects per batch (one transaction, one set of change records)."""
+
+CONNECTION_ERRORS = (InterfaceError, OperationalError)
+"""Errors of a lost database connection: nothing more can be written, the batch is lost."""
 
 
 class FlushFailed(DatabaseError):
@@ -77,6 +93,7 @@ class ChangeBatch:
         refreshed: Records stored by earlier batches and serialized again in this one.
         recorded: Every record made in this run, per change key (a later change to its object refreshes it).
         touched: Keys of records made in this run that a later write changed again (serialized again).
+        queued: Objects (of one model) whose delete is queued, with what the batch remembers of each.
     """
 
     adapter: Any
@@ -87,11 +104,13 @@ class ChangeBatch:
     refreshed: list[ObjectChange] = field(default_factory=list)
     recorded: dict[str, ObjectChange] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)
+    queued: list[tuple[Model, Written]] = field(default_factory=list)
     _context: Any = None
     _atomic: Any = None
     _writing: Any = None
     _urls: SerializerMemo = field(default_factory=SerializerMemo)
     _first_seen: set[str] = field(default_factory=set)
+    _prepared: dict[int, ObjectChange] = field(default_factory=dict)
 
     @property
     def is_open(self) -> bool:
@@ -148,9 +167,33 @@ class ChangeBatch:
         if not self.is_open:
             yield
             return
+        self._delete_queued()
+        self._switch_to(writer)
+        with self._tracked():
+            yield
+        self.written.append(written)
+
+    def queues_deletes(self, model: type[Model]) -> bool:
+        """Whether a delete of ``model`` is queued (``queue_delete``): a batch is open and the delete is Django's."""
+        return self.is_open and internals.deletes_plainly(model)
+
+    def queue_delete(self, obj: Model, written: Written, writer: Any) -> None:
+        """Queue the delete of ``obj``; the queue runs before any other write, another model's delete or the commit."""
+        if self.queued and type(self.queued[0][0]) is not type(obj):
+            self._delete_queued()
+        self._switch_to(writer)
+        self.queued.append((obj, written))
+        self.written.append(written)
+
+    def _switch_to(self, writer: Any) -> None:
+        """Serialize the records of the objects written so far when ``writer`` differs from the previous one."""
         if writer is not self._writing:
             self._serialize()
             self._writing = writer
+
+    @contextmanager
+    def _tracked(self) -> Iterator[None]:
+        """Note the changes registered and touched inside the block, with Nautobot's receivers deferring."""
         changes = internals.registered_changes(self._context)
         start = len(changes)
         changes.touched.clear()
@@ -158,18 +201,87 @@ class ChangeBatch:
             yield
         self.keys.extend(islice(changes, start, None))
         self.touched.update(key for key in changes.touched if key in self.recorded)
-        self.written.append(written)
+
+    def _delete_queued(self) -> None:
+        """Delete the queued objects: together with one collector, or one by one when they cannot be together."""
+        queued, self.queued = self.queued, []
+        if not queued:
+            return
+        with self._tracked():
+            if not self._delete_together([obj for obj, _ in queued]):
+                for obj, written in queued:
+                    self._delete_alone(obj, written)
+
+    def _delete_together(self, objects: list[Model]) -> bool:
+        """Delete ``objects`` (of one model) with one collector; False (nothing done) when they cannot be."""
+        model = type(objects[0])
+        try:
+            with self._undone_on_failure(), transaction.atomic():
+                collector = internals.collect_deletion(model, objects)
+                if internals.refers_within(collector, model, objects):
+                    return False
+                self._prepared = self._prepare_deletes(collector)
+                collector.delete()
+        except CONNECTION_ERRORS:
+            raise
+        except Exception:  # noqa: BLE001  (deleted one by one instead, where each failure is its object's own)
+            return False
+        finally:
+            self._prepared = {}
+        return True
+
+    def _delete_alone(self, obj: Model, written: Written) -> None:
+        """Delete one queued object with its own ``delete()``; a refusal is reported as that object's failure."""
+        try:
+            with self._undone_on_failure(), transaction.atomic():
+                obj.delete()
+        except CONNECTION_ERRORS:
+            raise
+        except Exception as error:  # noqa: BLE001  (one object's failure, reported; the others go on)
+            message = f"{written.modelname} {written.unique_id}: not deleted: {describe_error(error)}"
+            report_refused(self.adapter, written.modelname, written.unique_id, written.action, message)
+
+    @contextmanager
+    def _undone_on_failure(self) -> Iterator[None]:
+        """Forget the changes registered and the records made inside the block when it fails (it is rolled back)."""
+        changes = internals.registered_changes(self._context)
+        start, records = len(changes), len(self.records)
+        try:
+            yield
+        except BaseException:
+            for key in list(islice(changes, start, None)):
+                del changes[key]
+            del self.records[records:]
+            raise
+
+    def _prepare_deletes(self, collector: Any) -> dict[int, ObjectChange]:
+        """Serialize what ``collector`` deletes, per model, before it deletes anything; by object identity."""
+        memo = SerializerMemo(urls=self._urls.urls, slugs=self._urls.slugs)
+        action, context = ObjectChangeActionChoices.ACTION_DELETE, self._context
+        prepared: dict[int, ObjectChange] = {}
+        for model, instances in internals.collected(collector).items():
+            if hasattr(model, "to_objectchange") and internals.record_shape(model).plain:
+                read_foreign_keys(instances)
+                records = build_records(model, instances, action, context, context.get_user(instances[0]), memo)
+                prepared.update(zip(map(id, instances), records, strict=True))
+        return prepared
 
     def _begin(self) -> None:
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
 
     def _end(self, *error: Any) -> None:
-        """Write the records of the open batch and commit it (after an error too, unless writing fails)."""
-        atomic, self._atomic = self._atomic, None
+        """Run the queued deletes, write the records of the open batch and commit it (after an error too).
+
+        A failure to delete or to write loses the whole batch (reported per object, the run ends).
+        """
+        atomic = self._atomic
         try:
+            self._delete_queued()
+            self._atomic = None
             self._write_records()
         except Exception as failure:  # noqa: BLE001  (any failure here loses the whole batch, reported below)
+            self._atomic = None
             with suppress(DatabaseError):
                 atomic.__exit__(type(failure), failure, failure.__traceback__)
             raise self._lost(failure) from failure
@@ -231,6 +343,10 @@ class ChangeBatch:
         entries = internals.registered_changes(context).get(key) or [{}]
         if entries[-1].get("instance") is not instance or entries[-1].get("action") != action:
             return
+        prepared = self._prepared.pop(id(instance), None)
+        if prepared is not None:
+            self.records.append(prepared)
+            return
         memo = SerializerMemo(urls=self._urls.urls, slugs=self._urls.slugs)
         self.records.extend(build_records(sender, [instance], action, context, user, memo))
 
@@ -268,7 +384,7 @@ class ChangeBatch:
         return failed
 
     def _reset(self) -> None:
-        self.written, self.keys, self.records, self.refreshed = [], [], [], []
+        self.written, self.keys, self.records, self.refreshed, self.queued = [], [], [], [], []
         self.touched, self._writing = set(), None
 
 

@@ -17,7 +17,6 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, InterfaceError, OperationalError, router, transaction
 from django.db.models import DateField, Field, Model, ProtectedError, RestrictedError
-from django.db.models.deletion import Collector
 from django.utils import timezone
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ContactAssociation, Note
@@ -141,10 +140,9 @@ class Flusher:
         """Record, then delete the objects and what cascades from them, as ``Model.delete()`` would."""
         pks = [pending.obj.pk for pending in batch]
         objects = load_for_serializer(model, pks)
-        collector = Collector(using=router.db_for_write(model))
-        collector.collect(objects)
-        for victim_model, victims in collector.data.items():
-            self.recorder.save(self.recorder.build(list(victims), ObjectChangeActionChoices.ACTION_DELETE))
+        collector = internals.collect_deletion(model, objects)
+        for victim_model, victims in internals.collected(collector).items():
+            self.recorder.save(self.recorder.build(victims, ObjectChangeActionChoices.ACTION_DELETE))
             forget_attachments(victim_model, [victim.pk for victim in victims])
         with internals.without_change_context():
             collector.delete()

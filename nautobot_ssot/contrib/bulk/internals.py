@@ -28,6 +28,8 @@ What is relied on:
 - Nautobot caches the descendants of a tree object under ``nautobot.<label>.<pk>.cacheable_descendants_pks(...)``
   and its ``display`` under a key holding its primary key where the parent's holds the parent's;
 - a Django cursor wraps the driver's (``cursor.cursor``), which runs ``COPY`` with ``copy_expert``;
+- Django's deletion ``Collector`` (not documented) collects the deletion of many objects at once, as a queryset
+  delete does, and keeps the fields it sets to null in ``field_updates``;
 - a DRF serializer keeps its output in ``_data`` once computed.
 
 Replacements are active only while a run writes: ``ProcessPatch`` replaces functions in their class or module
@@ -52,7 +54,9 @@ from typing import Any, Protocol
 
 import nautobot
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import router
 from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models.deletion import Collector
 from django.db.models.query import get_prefetcher
 from django.dispatch import Signal
 from nautobot.extras.signals import change_context_state
@@ -254,7 +258,29 @@ SNAPSHOT_TARGETS = (
 """What the dispatch of a job's records calls per record: ``get_snapshots`` is replaced while a sync job runs (it
 primes the record first, see ``priming_snapshots``), ``get_prev_change`` is answered per record instance."""
 
-EVERY_TARGET = (*MEMOIZED_LOOKUPS, *CACHE_METHODS, *SERIALIZER_OVERRIDES, *PRIVATE_CALLS, *SNAPSHOT_TARGETS)
+DELETION_TARGETS = (
+    Target("django.db.models.deletion", "Collector", "__init__", "(self, using, origin=None)"),
+    Target(
+        "django.db.models.deletion",
+        "Collector",
+        "collect",
+        "(self, objs, source=None, nullable=False, collect_related=True, source_attr=None, reverse_dependency=False, "
+        "keep_parents=False, fail_on_restricted=True)",
+    ),
+    Target("django.db.models.deletion", "Collector", "delete", "(self)"),
+    Target("django.db.models.deletion", "Collector", "add_field_update", "(self, field, value, objs)"),
+)
+"""Django's deletion collector, run once for a batch of deletes of one model (``collect_deletion``), and where it
+keeps the fields it sets to null (``field_updates``, read by ``refers_within``)."""
+
+EVERY_TARGET = (
+    *MEMOIZED_LOOKUPS,
+    *CACHE_METHODS,
+    *SERIALIZER_OVERRIDES,
+    *PRIVATE_CALLS,
+    *SNAPSHOT_TARGETS,
+    *DELETION_TARGETS,
+)
 """Every function the fast paths replace, override or call privately."""
 
 
@@ -529,16 +555,17 @@ def prefetched(objects: Sequence[Model], lookups: Sequence[str]) -> Iterator[Non
     """Prefetch ``lookups`` on ``objects`` (all of one model) for the block, then drop what was prefetched.
 
     A relation the objects hold prefetched already (their to-many fields, attached just before serializing) is
-    left as it is. Afterwards the objects hold nothing of what the block prefetched, so that a later read (their
-    next save, their next serialization) sees the database.
+    left as it is, and read further from what it holds (the interfaces of an interface's addresses). Afterwards
+    the objects hold nothing of what the block prefetched, so that a later read (their next save, their next
+    serialization) sees the database.
     """
     held = set(objects[0].__dict__.get("_prefetched_objects_cache", ())) if objects else set()
-    wanted = [lookup for lookup in lookups if lookup.split("__", 1)[0] not in held]
+    wanted = [lookup for lookup in lookups if lookup not in held]
     try:
         prefetch_related_objects(list(objects), *wanted)
         yield
     finally:
-        forget_prefetched(objects, {lookup.split("__", 1)[0] for lookup in wanted})
+        forget_prefetched(objects, {lookup.split("__", 1)[0] for lookup in wanted} - held)
 
 
 def forget_prefetched(objects: Sequence[Model], names: set[str]) -> None:
@@ -681,3 +708,50 @@ def endpoint_prefetches(model: type[Model]) -> list[str]:
     """Return the cable relations the API serializer of ``model`` reads per object (none for other models)."""
     names = {field.name for field in model._meta.get_fields()}
     return [name for name in ("cable_termination", "cable_paths") if name in names]
+
+
+def deletes_plainly(model: type[Model]) -> bool:
+    """Whether deleting an object of ``model`` is Django's own ``Model.delete()`` (no override to run per object)."""
+    return model.delete is Model.delete
+
+
+def collect_deletion(model: type[Model], objects: Sequence[Model]) -> Collector:
+    """Collect the deletion of ``objects`` (all of ``model``) as a queryset delete of them does: one collector.
+
+    The collector's ``origin`` is a queryset of the objects, as a queryset delete passes it to the signals.
+
+    Raises:
+        ProtectedError: An object is protected by a reference to it (nothing was sent or deleted).
+        RestrictedError: An object is restricted by a reference to it (nothing was sent or deleted).
+    """
+    origin = model.objects.filter(pk__in=[obj.pk for obj in objects])
+    collector = Collector(using=router.db_for_write(model), origin=origin)
+    collector.collect(list(objects))
+    return collector
+
+
+def collected(collector: Collector) -> dict[type[Model], list[Model]]:
+    """Return the instances ``collector`` deletes (sending their signals), by model."""
+    return {model: list(instances) for model, instances in collector.data.items()}
+
+
+def refers_within(collector: Collector, model: type[Model], objects: Sequence[Model]) -> bool:
+    """Whether the deletion changes an object of the batch other than by deleting it, or deletes more of ``model``.
+
+    One object of a batch referring to another (an interface whose parent interface is deleted with it) would be
+    set to null or deleted by the other's cascade before its own turn on the one-by-one path.
+    """
+    pks = {obj.pk for obj in objects}
+    if {obj.pk for obj in collector.data.get(model, ())} != pks:
+        return True
+    for (field, _value), updates in collector.field_updates.items():
+        if issubclass(model, field.model) and any(_updates_any(update, pks) for update in updates):
+            return True
+    return False
+
+
+def _updates_any(update: QuerySet | Sequence[Model], pks: set[Any]) -> bool:
+    """Whether a field update of the collector (a queryset or instances) reaches an object in ``pks``."""
+    if isinstance(update, QuerySet):
+        return update.filter(pk__in=pks).exists()
+    return any(obj.pk in pks for obj in update)

@@ -319,8 +319,9 @@ def prefetch_lookups(serializer: Serializer) -> list[str]:
     """The relations a batch's serializer would read object by object, to prefetch per batch.
 
     Its to-many fields (an interface's IP addresses), the to-many fields of their nested serializers (each
-    address's interfaces), the related objects the natural slug of each nested object reads (an address's
-    parent prefix and namespace), and the cable and cable paths of cable endpoints (nested ones too).
+    address's interfaces) and of its nested foreign keys (an assignment's address's interfaces), the related
+    objects the natural slug of each nested object reads (an address's parent prefix and namespace), and the
+    cable and cable paths of cable endpoints (nested ones too).
     """
     lookups = internals.endpoint_prefetches(serializer.Meta.model)
     for name, related, nested in many_relations(serializer):
@@ -329,7 +330,25 @@ def prefetch_lookups(serializer: Serializer) -> list[str]:
         lookups.extend(f"{name}__{path}" for path in internals.endpoint_prefetches(related))
         if nested is not None:
             lookups.extend(f"{name}__{inner}" for inner, _, _ in many_relations(nested))
+    for name, nested in nested_foreign_keys(serializer):
+        lookups.extend(f"{name}__{inner}" for inner, _, _ in many_relations(nested))
     return lookups
+
+
+def nested_foreign_keys(serializer: Serializer) -> list[tuple[str, Serializer]]:
+    """Return the serializer's fields nesting the object of a foreign key of its model: name, nested serializer."""
+    model = serializer.Meta.model
+    found = []
+    for serializer_field in serializer.fields.values():
+        if not isinstance(serializer_field, Serializer) or isinstance(serializer_field, ListSerializer):
+            continue
+        try:
+            model_field = model._meta.get_field(serializer_field.source)
+        except FieldDoesNotExist:
+            continue
+        if model_field.is_relation and model_field.many_to_one:
+            found.append((serializer_field.source, serializer_field))
+    return found
 
 
 def many_relations(serializer: Serializer) -> list[tuple[str, type[Model], Serializer | None]]:

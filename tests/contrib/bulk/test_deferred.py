@@ -1,12 +1,67 @@
-"""Deferred change records: a batch lost with the database connection fails the run and is reported per object."""
+"""Deferred change records: deletes queued and run together, refusals per object, a lost batch fails the run."""
 
 from __future__ import annotations
 
-from nautobot.apps.testing import TransactionTestCase
+from diffsync.enum import DiffSyncFlags
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from nautobot.apps.testing import TestCase, TransactionTestCase
+from nautobot.extras.choices import ObjectChangeActionChoices, ObjectChangeEventContextChoices
+from nautobot.extras.context_managers import web_request_context
+from nautobot.extras.models import ObjectChange
 from nautobot.tenancy.models import Tenant
 from nautobot.users.models import User
 
-from tests.contrib.bulk.faults import NAMES, sync_with_lost_connection, unrecorded_tenants
+from nautobot_ssot.sync.executor import apply_diff
+from tests.contrib.bulk.faults import NAMES, FaultAdapter, RecordingJob, sync_with_lost_connection, unrecorded_tenants
+from tests.contrib.fixtures import make_base, make_location, source_for
+
+
+def sync_tenants(names: list[str], user: User, job: RecordingJob | None = None) -> int:
+    """Sync tenants named ``names`` as a job does (job change context, the job's syncer); return the failures."""
+    with web_request_context(user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
+        target = FaultAdapter(job=job)
+        target.load()
+        source = source_for(FaultAdapter, {"tenant": [{"name": name} for name in names]})
+        outcomes = job.run_context if job is not None else None
+        diff = source.diff_to(target)
+        return apply_diff(source, target, diff, DiffSyncFlags.CONTINUE_ON_FAILURE, outcomes=outcomes).failed
+
+
+def deleted_records() -> set[str]:
+    """The names in the delete records stored."""
+    action = ObjectChangeActionChoices.ACTION_DELETE
+    return set(ObjectChange.objects.filter(action=action).values_list("object_repr", flat=True))
+
+
+class QueuedDeletesTestCase(TestCase):
+    """Deletes of one model are queued and run with one collector; a refused one fails alone."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.tester = User.objects.create(username="deferred-deletes")
+        cls.base = make_base()
+        sync_tenants(NAMES, cls.tester)
+
+    def test_queued_deletes_store_a_record_each_with_fewer_queries_than_one_by_one(self):
+        with CaptureQueriesContext(connection) as together:
+            self.assertEqual(sync_tenants(NAMES[:1], self.tester), 0)
+        self.assertEqual(set(Tenant.objects.values_list("name", flat=True)), {NAMES[0]})
+        self.assertEqual(deleted_records(), set(NAMES[1:]))
+        with CaptureQueriesContext(connection) as alone:
+            sync_tenants([], self.tester)
+        self.assertLess(len(together) / 6, len(alone) / 2)
+
+    def test_a_refused_delete_is_reported_alone_and_the_others_are_deleted(self):
+        make_location(self.base, "Held", tenant=Tenant.objects.get(name=NAMES[2]))
+        job = RecordingJob()
+        sync_tenants([], self.tester, job)
+        self.assertEqual(set(Tenant.objects.values_list("name", flat=True)), {NAMES[2]})
+        self.assertEqual(deleted_records(), set(NAMES) - {NAMES[2]})
+        refused = [outcome for outcome in job.run_context.outcomes if outcome.status == "error"]
+        self.assertEqual([outcome.unique_id for outcome in refused], [NAMES[2]])
+        self.assertIn("not deleted", refused[0].message)
+        self.assertIn("Location.tenant", refused[0].message)
 
 
 class LostConnectionTestCase(TransactionTestCase):

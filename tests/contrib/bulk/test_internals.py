@@ -18,7 +18,7 @@ from django.db.models.signals import post_save
 from nautobot.apps.testing import TestCase
 from nautobot.core.api.utils import get_serializer_for_model
 from nautobot.core.utils.cache import construct_cache_key
-from nautobot.dcim.models import Location, LocationType
+from nautobot.dcim.models import Interface, Location, LocationType
 from nautobot.extras.choices import ObjectChangeActionChoices, ObjectChangeEventContextChoices
 from nautobot.extras.context_managers import web_request_context
 from nautobot.extras.models import ObjectChange, Status
@@ -140,6 +140,38 @@ class DjangoCanaryTestCase(TestCase):
         attach_related([tenant], "tags")
         with self.assertNumQueries(0):
             self.assertEqual(list(tenant.tags.all()), [])
+
+
+class DeletionCollectorCanaryTestCase(TestCase):
+    """What the deferred writer relies on in Django's deletion collector, for deletes run together."""
+
+    @classmethod
+    def setUpTestData(cls):
+        make_network_fixtures()
+        sync(network(), User.objects.create(username="collector"))
+        cls.eth = {interface.name: interface for interface in Interface.objects.filter(device__name="r0")}
+
+    def test_unrelated_objects_are_deleted_together(self):
+        batch = [self.eth["eth0"], self.eth["eth1"]]
+        collector = internals.collect_deletion(Interface, batch)
+        self.assertFalse(internals.refers_within(collector, Interface, batch))
+        self.assertEqual({obj.pk for obj in internals.collected(collector)[Interface]}, {obj.pk for obj in batch})
+
+    def test_an_object_set_to_null_by_another_of_the_batch_is_found(self):
+        Interface.objects.filter(pk=self.eth["eth1"].pk).update(bridge=self.eth["eth0"])
+        batch = [self.eth["eth0"], Interface.objects.get(pk=self.eth["eth1"].pk)]
+        self.assertTrue(internals.refers_within(internals.collect_deletion(Interface, batch), Interface, batch))
+
+    def test_more_objects_of_the_model_deleted_by_a_cascade_are_found(self):
+        Interface.objects.filter(pk=self.eth["eth1"].pk).update(parent_interface=self.eth["eth0"])
+        batch = [self.eth["eth0"]]
+        self.assertTrue(internals.refers_within(internals.collect_deletion(Interface, batch), Interface, batch))
+
+    def test_the_override_check_tells_djangos_delete_from_a_models_own(self):
+        self.assertTrue(internals.deletes_plainly(Interface))
+        self.assertTrue(internals.deletes_plainly(Tenant))
+        self.assertFalse(internals.deletes_plainly(Prefix))
+        self.assertFalse(internals.deletes_plainly(Location))
 
 
 class RecordShapeCanaryTestCase(TestCase):
