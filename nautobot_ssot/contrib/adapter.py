@@ -225,6 +225,7 @@ class NautobotAdapter(Adapter):
                 stack.enter_context(self.bulk_writer.applying())
             checkpoint: Callable[[], None] = lambda: None  # noqa: E731  (nothing to do between objects)
             if any(isinstance(writer, DeferredWriter) for writer in writers):
+                stack.enter_context(internals.FRAME_STACK_PATCH.active())
                 stack.enter_context(self.bulk_writer.memo.active())
                 checkpoint = stack.enter_context(self.change_batch.open())
             yield checkpoint

@@ -6,8 +6,12 @@ changed: check the writers against the new version before widening ``TESTED_NAUT
 
 from __future__ import annotations
 
+import importlib.util
+import inspect
 import json
+import tempfile
 from fnmatch import fnmatchcase
+from pathlib import Path
 from unittest import mock
 
 import nautobot
@@ -16,7 +20,9 @@ from django.core.cache import cache, caches
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models.signals import post_save
 from nautobot.apps.testing import TestCase
+from nautobot.core import signals as nautobot_signals
 from nautobot.core.api.utils import get_serializer_for_model
+from nautobot.core.signals import disable_for_loaddata
 from nautobot.core.utils.cache import construct_cache_key
 from nautobot.dcim.models import Interface, Location, LocationType
 from nautobot.extras.choices import ObjectChangeActionChoices, ObjectChangeEventContextChoices
@@ -31,6 +37,7 @@ from nautobot_ssot.contrib.bulk.changelog import attach_related
 from nautobot_ssot.contrib.bulk.serialization import NaturalSlugs
 from nautobot_ssot.contrib.bulk.trees import drop_descendants
 from nautobot_ssot.contrib.writers import DeferredWriter, StandardWriter
+from tests.contrib.bulk.test_support import source_digest
 from tests.contrib.test_writers import NetAdapter, make_network_fixtures, network, sync
 
 
@@ -172,6 +179,30 @@ class DeletionCollectorCanaryTestCase(TestCase):
         self.assertTrue(internals.deletes_plainly(Tenant))
         self.assertFalse(internals.deletes_plainly(Prefix))
         self.assertFalse(internals.deletes_plainly(Location))
+
+
+class LoaddataCheckCanaryTestCase(TestCase):
+    """Nautobot's ``disable_for_loaddata`` gives the same answers with the run's ``FrameStack``."""
+
+    def test_the_wrapper_is_the_one_checked(self):
+        """Fails when Nautobot changes it: check that it still reads only the file names of ``inspect.stack()``."""
+        self.assertEqual(source_digest(disable_for_loaddata), "f6ce637a73cf")
+
+    def test_a_wrapped_receiver_runs_except_under_loaddata_while_the_patch_is_active(self):
+        calls = []
+        receiver = disable_for_loaddata(lambda: calls.append("ran"))
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "loaddata.py"
+            path.write_text("def call(function):\n    function()\n")
+            spec = importlib.util.spec_from_file_location("loaddata", path)
+            loaddata = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(loaddata)
+            with internals.FRAME_STACK_PATCH.active():
+                self.assertIsInstance(nautobot_signals.inspect, internals.FrameStack)
+                receiver()
+                loaddata.call(receiver)
+        self.assertEqual(calls, ["ran"])
+        self.assertIs(nautobot_signals.inspect, inspect)
 
 
 class RecordShapeCanaryTestCase(TestCase):
