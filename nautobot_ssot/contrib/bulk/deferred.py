@@ -13,7 +13,8 @@ Created and updated objects are serialized when their batch is written, from the
 Nautobot's deferred flush does), so a record holds the object as its last save left it. A deleted object is
 serialized as it is deleted, since afterwards neither its row nor its relations exist.
 
-Deletes of a model whose delete is Django's own ``Model.delete()`` (no override) are queued while the diff deletes
+Deletes of a model whose delete is Django's own ``Model.delete()`` (no override; or ``TreeModel.delete()``, which
+only drops cached descendants first, done once for the model before the queue runs) are queued while the diff deletes
 objects of that model one after the other, and run together when another write comes, or the batch ends: one
 deletion collector for them all, as a queryset delete runs (every ``pre_delete`` and ``post_delete`` receiver is
 called per object, cascades included), their records serialized per model with one list serializer just before.
@@ -38,6 +39,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import Model
 from django.db.models.signals import pre_delete, pre_save
+from nautobot.core.models.tree_queries import TreeModel
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ObjectChange
 
@@ -51,6 +53,7 @@ from nautobot_ssot.contrib.bulk.changelog import (
     to_many_names,
 )
 from nautobot_ssot.contrib.bulk.serialization import SerializerMemo, serialize_v1, serialize_v2
+from nautobot_ssot.contrib.bulk.trees import drop_descendants
 from nautobot_ssot.contrib.errors import describe_error
 from nautobot_ssot.sync.context import report_refused
 
@@ -220,6 +223,8 @@ class ChangeBatch:
                 collector = internals.collect_deletion(model, objects)
                 if internals.refers_within(collector, model, objects):
                     return False
+                if issubclass(model, TreeModel):
+                    drop_descendants(model)
                 self._prepared = self._prepare_deletes(collector)
                 collector.delete()
         except CONNECTION_ERRORS:
@@ -254,7 +259,7 @@ class ChangeBatch:
             del self.records[records:]
             raise
 
-    def _prepare_deletes(self, collector: Any) -> dict[int, ObjectChange]:
+    def _prepare_deletes(self, collector: internals.Collector) -> dict[int, ObjectChange]:
         """Serialize what ``collector`` deletes, per model, before it deletes anything; by object identity."""
         memo = SerializerMemo(urls=self._urls.urls, slugs=self._urls.slugs)
         action, context = ObjectChangeActionChoices.ACTION_DELETE, self._context

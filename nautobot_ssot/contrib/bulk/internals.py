@@ -60,6 +60,7 @@ from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.db.models.deletion import Collector
 from django.db.models.query import get_prefetcher
 from django.dispatch import Signal
+from nautobot.core.models.tree_queries import TreeModel
 from nautobot.extras.signals import change_context_state
 from rest_framework.serializers import Serializer
 
@@ -750,8 +751,12 @@ def endpoint_prefetches(model: type[Model]) -> list[str]:
 
 
 def deletes_plainly(model: type[Model]) -> bool:
-    """Whether deleting an object of ``model`` is Django's own ``Model.delete()`` (no override to run per object)."""
-    return model.delete is Model.delete
+    """Whether deleting an object of ``model`` is Django's own ``Model.delete()``, or ``TreeModel.delete()``.
+
+    ``TreeModel.delete()`` only drops the cached descendants of the object's ancestors before Django's delete
+    (dropping every cached descendants list of the model before a batch does the same and more).
+    """
+    return model.delete in (Model.delete, TreeModel.delete)
 
 
 def collect_deletion(model: type[Model], objects: Sequence[Model]) -> Collector:

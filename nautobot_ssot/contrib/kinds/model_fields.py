@@ -314,12 +314,12 @@ class CustomFieldKind(FieldKind):
 
     def load(self, obj: Model) -> dict[str, Any]:
         """Read the custom field; when the object has no value for it, the field keeps its default."""
-        data = obj._custom_field_data
+        data = obj.cf
         return {self.name: data[self.key]} if self.key in data else {}
 
     def save(self, obj: Model, values: Mapping[str, Any], adapter: Any) -> None:
         """Set the custom field (validated with the object)."""
-        obj._custom_field_data[self.key] = values[self.name]
+        obj.cf[self.key] = values[self.name]
 
     def filter_parameters(self, values: Mapping[str, Any], adapter: Any) -> dict[str, Any]:
         """Filter on the custom field's value."""

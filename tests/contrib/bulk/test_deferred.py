@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 from diffsync.enum import DiffSyncFlags
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from nautobot.apps.testing import TestCase, TransactionTestCase
+from nautobot.dcim.models import Location
 from nautobot.extras.choices import ObjectChangeActionChoices, ObjectChangeEventContextChoices
 from nautobot.extras.context_managers import web_request_context
 from nautobot.extras.models import ObjectChange
 from nautobot.tenancy.models import Tenant
 from nautobot.users.models import User
 
+from nautobot_ssot.contrib import NautobotAdapter
+from nautobot_ssot.contrib.bulk import internals
+from nautobot_ssot.contrib.bulk.deferred import FlushFailed
+from nautobot_ssot.jobs.examples.models import LocationModel
 from nautobot_ssot.sync.executor import apply_diff
 from tests.contrib.bulk.faults import NAMES, FaultAdapter, RecordingJob, sync_with_lost_connection, unrecorded_tenants
-from tests.contrib.fixtures import make_base, make_location, source_for
+from tests.contrib.fixtures import make_base, make_location, source_for, terminate_connection
 
 
 def sync_tenants(names: list[str], user: User, job: RecordingJob | None = None) -> int:
@@ -64,6 +71,32 @@ class QueuedDeletesTestCase(TestCase):
         self.assertIn("Location.tenant", refused[0].message)
 
 
+class LocationsAdapter(NautobotAdapter):
+    location = LocationModel
+    top_level = ("location",)
+
+
+class QueuedTreeDeletesTestCase(TestCase):
+    """Deletes of a tree model are queued too; the cached descendants of their ancestors are dropped first."""
+
+    def test_deleted_sites_leave_their_regions_cached_descendants(self):
+        base = make_base()
+        region = make_location(base, "Region")
+        sites = [make_location(base, f"Site {number}", parent=region) for number in range(3)]
+        self.assertEqual(set(region.cacheable_descendants_pks()), {site.pk for site in sites})
+        kept = {"name": "Region", "location_type__name": "Site"}
+        with web_request_context(
+            User.objects.create(username="trees"), context=ObjectChangeEventContextChoices.CONTEXT_JOB
+        ):
+            target = LocationsAdapter(job=None)
+            target.load()
+            source = source_for(LocationsAdapter, {"location": [kept]})
+            self.assertEqual(apply_diff(source, target, source.diff_to(target), DiffSyncFlags.NONE).failed, 0)
+        self.assertEqual(list(Location.objects.values_list("name", flat=True)), ["Region"])
+        self.assertEqual(list(Location.objects.get(name="Region").cacheable_descendants_pks()), [])
+        self.assertEqual(deleted_records(), {site.name for site in sites})
+
+
 class LostConnectionTestCase(TransactionTestCase):
     def test_a_batch_lost_with_the_connection_fails_the_run_and_leaves_no_object_without_its_record(self):
         failure, reported = sync_with_lost_connection(User.objects.create(username="deferred-fault"))
@@ -71,4 +104,24 @@ class LostConnectionTestCase(TransactionTestCase):
         self.assertIn("3 objects were not stored", str(failure))
         self.assertEqual(set(Tenant.objects.values_list("name", flat=True)), set(NAMES[:3]))
         self.assertEqual(reported, set(NAMES[3:6]))
+        self.assertEqual(unrecorded_tenants(), set())
+
+    def test_queued_deletes_lost_with_the_connection_fail_the_run_and_every_tenant_keeps_its_records(self):
+        user = User.objects.create(username="deferred-delete-fault")
+        sync_tenants(NAMES[:3], user)
+        real_collect = internals.collect_deletion
+
+        def collect_after_losing_the_connection(*args):
+            terminate_connection()
+            return real_collect(*args)
+
+        job = RecordingJob()
+        lost = mock.patch.object(internals, "collect_deletion", collect_after_losing_the_connection)
+        with lost, self.assertRaises(FlushFailed) as raised:
+            sync_tenants([], user, job)
+        connection.close()
+        self.assertIn("3 objects were not stored", str(raised.exception))
+        self.assertEqual(set(Tenant.objects.values_list("name", flat=True)), set(NAMES[:3]))
+        self.assertEqual({outcome.unique_id for outcome in job.run_context.outcomes}, set(NAMES[:3]))
+        self.assertEqual(deleted_records(), set())
         self.assertEqual(unrecorded_tenants(), set())

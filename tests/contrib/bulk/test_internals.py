@@ -22,6 +22,7 @@ from django.db.models.signals import post_save
 from nautobot.apps.testing import TestCase
 from nautobot.core import signals as nautobot_signals
 from nautobot.core.api.utils import get_serializer_for_model
+from nautobot.core.models.tree_queries import TreeModel
 from nautobot.core.signals import disable_for_loaddata
 from nautobot.core.utils.cache import construct_cache_key
 from nautobot.dcim.models import Interface, Location, LocationType
@@ -149,6 +150,10 @@ class DjangoCanaryTestCase(TestCase):
             self.assertEqual(list(tenant.tags.all()), [])
 
 
+TREE_DELETE_DIGEST = "c172c80e0fb7"
+"""The first 12 hex digits of the SHA-256 of ``TreeModel.delete`` as the queued deletes were checked on."""
+
+
 class DeletionCollectorCanaryTestCase(TestCase):
     """What the deferred writer relies on in Django's deletion collector, for deletes run together."""
 
@@ -177,8 +182,12 @@ class DeletionCollectorCanaryTestCase(TestCase):
     def test_the_override_check_tells_djangos_delete_from_a_models_own(self):
         self.assertTrue(internals.deletes_plainly(Interface))
         self.assertTrue(internals.deletes_plainly(Tenant))
+        self.assertTrue(internals.deletes_plainly(Location))
         self.assertFalse(internals.deletes_plainly(Prefix))
-        self.assertFalse(internals.deletes_plainly(Location))
+
+    def test_the_tree_models_delete_is_the_one_checked(self):
+        """Fails when Nautobot changes it: check that it still only drops cached descendants before deleting."""
+        self.assertEqual(source_digest(TreeModel.delete), TREE_DELETE_DIGEST)
 
 
 class LoaddataCheckCanaryTestCase(TestCase):
