@@ -175,9 +175,10 @@ class NautobotAdapter(Adapter):
         if self.bulk_writer.accepts(model_class):
             return self.bulk_writer
         wanted = model_class._deferred_change_records
+        flush = self.bulk_writer.flush
         if self.deferred_change_records if wanted is None else wanted:
-            return DeferredWriter(self, self.orm_cache, skip, batch=self.change_batch)
-        return StandardWriter(self, self.orm_cache, skip)
+            return DeferredWriter(self, self.orm_cache, skip, flush, batch=self.change_batch)
+        return StandardWriter(self, self.orm_cache, skip, flush)
 
     def take_written(self, model_name: str, unique_id: str) -> Model | None:
         """Return (and forget) the database object the sync created or updated for this diffsync object, if any."""
@@ -240,7 +241,12 @@ class NautobotAdapter(Adapter):
         return [name for child in children for name in (child, *self._descendants(child))]
 
     def sync_complete(self, source: Adapter, diff: Diff, flags: DiffSyncFlags = DiffSyncFlags.NONE, logger=None):
-        """Write what the bulk path queued, then do what diffsync does when a sync completes."""
+        """Write what the bulk path queued, then do what diffsync does when a sync completes.
+
+        The default path's queued deletes run first: the diff deletes referring objects before what they refer to
+        (a device before its location), which the bulk flush may delete.
+        """
+        self.change_batch.run_queued_deletes()
         self.bulk_writer.flush()
         return super().sync_complete(source, diff, flags, logger)
 

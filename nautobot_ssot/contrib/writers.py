@@ -13,7 +13,7 @@ The adapter chooses a writer once per model class (``NautobotAdapter.writer_for`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
@@ -80,6 +80,8 @@ class StandardWriter:
         adapter: The adapter writing (its ORM cache resolves related objects).
         orm_cache: The adapter's ORM cache (a deleted object is dropped from it), if it has one.
         skip_components: Create Devices and Modules without the components their types would add.
+        before_write: Called before an object is created or updated: writes what the bulk path queued (an object
+            written here may refer to one it holds, such as a device to a new location).
     """
 
     deferred: ClassVar[bool] = False
@@ -87,6 +89,7 @@ class StandardWriter:
     adapter: Adapter
     orm_cache: OrmCache | None = None
     skip_components: bool = False
+    before_write: Callable[[], None] = lambda: None
 
     def create(
         self,
@@ -96,11 +99,13 @@ class StandardWriter:
         given: Iterable[str] | None = None,
     ) -> Model:
         """Build the object from ``values`` (the ``given`` fields) and save it with ``validated_save()``."""
+        self.before_write()
         with self.writing(model_class):
             return model_class.field_plan().write(model_class._model(), values, self.adapter, changed=given)
 
     def update(self, instance: NautobotModel, values: dict[str, Any], changed: dict[str, Any]) -> Model:
         """Write the changed fields onto the database object and save it with ``validated_save()``."""
+        self.before_write()
         with self.writing(type(instance)):
             return instance.field_plan().write(instance.get_from_db(), values, self.adapter, changed=changed)
 
@@ -141,11 +146,13 @@ class DeferredWriter(StandardWriter):
         given: Iterable[str] | None = None,
     ) -> Model:
         """Save the new object; its change record is written with its batch."""
+        self.before_write()
         with self.batch.deferring(written(instance, ObjectChangeActionChoices.ACTION_CREATE), model_class):
             return super().create(model_class, instance, values, given)
 
     def update(self, instance: NautobotModel, values: dict[str, Any], changed: dict[str, Any]) -> Model:
         """Save the changed object; its change record is written with its batch."""
+        self.before_write()
         with self.batch.deferring(written(instance, ObjectChangeActionChoices.ACTION_UPDATE), type(instance)):
             return super().update(instance, values, changed)
 

@@ -21,7 +21,7 @@ from nautobot_ssot.contrib.bulk import BulkWriter
 from nautobot_ssot.contrib.bulk.dispatch import fast_dispatch
 from nautobot_ssot.contrib.typeddicts import IPAddressDict, TagDict
 from nautobot_ssot.contrib.writers import DeferredWriter, StandardWriter, writer_for
-from nautobot_ssot.jobs.examples.models import IPAddressModel, PrefixModel, VLANModel
+from nautobot_ssot.jobs.examples.models import IPAddressModel, LocationModel, PrefixModel, VLANModel
 from nautobot_ssot.sync.executor import apply_diff
 from tests.contrib.fixtures import content_types, make_base, make_device_fixtures, make_location, source_for
 
@@ -254,6 +254,40 @@ def is_fixture(pk: Any) -> bool:
         Prefix.objects.filter(pk=pk, network="10.0.0.0", prefix_length=24).exists()
         or Interface.objects.filter(pk=pk, name="mgmt0").exists()
     )
+
+
+class SiteB(LocationModel):
+    @classmethod
+    def get_queryset(cls):
+        return Location.objects.filter(name="Site B")
+
+
+class DeviceAtSiteB(NetDevice):
+    @classmethod
+    def get_queryset(cls):
+        return Device.objects.filter(location__name="Site B")
+
+
+class SiteBAdapter(NautobotAdapter):
+    location = SiteB
+    device = DeviceAtSiteB
+    top_level = ("location", "device")
+
+
+class MixedPathsTestCase(TestCase):
+    """Deletes queued on the default path run before the bulk path's flush deletes what they refer to."""
+
+    def test_a_device_and_its_location_removed_together_are_both_deleted(self):
+        make_network_fixtures()
+        tester = User.objects.create(username="mixed-paths")
+        site = {"name": "Site B", "location_type__name": "Site"}
+        device = {"name": "rb", "device_type__model": "Router 1", "role__name": "Router", "location__name": "Site B"}
+        self.assertEqual(sync({"location": [site], "device": [device]}, tester, SiteBAdapter, bulk=True), 0)
+        for obj in (Device.objects.get(name="rb"), Location.objects.get(name="Site B")):
+            self.assertEqual(ObjectChange.objects.filter(changed_object_id=obj.pk).count(), 1)
+        self.assertEqual(sync({"location": [], "device": []}, tester, SiteBAdapter, bulk=True), 0)
+        self.assertFalse(Device.objects.filter(name="rb").exists())
+        self.assertFalse(Location.objects.filter(name="Site B").exists())
 
 
 class WriterChoiceTestCase(TestCase):

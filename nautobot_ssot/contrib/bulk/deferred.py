@@ -176,6 +176,19 @@ class ChangeBatch:
             yield
         self.written.append(written)
 
+    def run_queued_deletes(self) -> None:
+        """Delete the queued objects now (before the bulk path's flush, which may delete what they refer to).
+
+        Raises:
+            FlushFailed: The deletes failed for the whole batch (the connection lost); the batch is lost.
+        """
+        if not self.is_open:
+            return
+        try:
+            self._delete_queued()
+        except Exception as failure:  # noqa: BLE001  (any failure here loses the whole batch, reported)
+            raise self._abandon(self._atomic, failure) from failure
+
     def queues_deletes(self, model: type[Model]) -> bool:
         """Whether a delete of ``model`` is queued (``queue_delete``): a batch is open and the delete is Django's."""
         return self.is_open and internals.deletes_plainly(model)
@@ -285,16 +298,20 @@ class ChangeBatch:
             self._delete_queued()
             self._atomic = None
             self._write_records()
-        except Exception as failure:  # noqa: BLE001  (any failure here loses the whole batch, reported below)
-            self._atomic = None
-            with suppress(DatabaseError):
-                atomic.__exit__(type(failure), failure, failure.__traceback__)
-            raise self._lost(failure) from failure
+        except Exception as failure:  # noqa: BLE001  (any failure here loses the whole batch, reported)
+            raise self._abandon(atomic, failure) from failure
         try:
             atomic.__exit__(*(error or (None, None, None)))
         except DatabaseError as failure:
             raise self._lost(failure) from failure
         self._reset()
+
+    def _abandon(self, atomic: Any, failure: Exception) -> FlushFailed:
+        """Roll the open batch back after ``failure``; report its objects as failed and return the run's error."""
+        self._atomic = None
+        with suppress(DatabaseError):
+            atomic.__exit__(type(failure), failure, failure.__traceback__)
+        return self._lost(failure)
 
     def _write_records(self) -> None:
         """Serialize what is left, store the batch's records, and refresh records of earlier batches."""
