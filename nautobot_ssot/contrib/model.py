@@ -146,6 +146,11 @@ class NautobotModel(DiffSyncModel, DiffSyncModelUtilityMixin):
         return writer_for(adapter, cls).deferred
 
     @classmethod
+    def prepare_write(cls, adapter: Adapter) -> None:
+        """Store what an object of this class written next may need, before the syncer opens its savepoint."""
+        writer_for(adapter, cls).prepare()
+
+    @classmethod
     def create(cls, adapter: Adapter, ids: dict, attrs: dict) -> Optional[Self]:
         """Create the database object and its related data through the adapter's writer, then this object.
 

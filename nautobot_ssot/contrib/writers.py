@@ -63,6 +63,9 @@ class Writer(Protocol):
     def delete(self, instance: NautobotModel) -> None:
         """Delete the object ``instance`` stands for."""
 
+    def prepare(self) -> None:
+        """Store what an object written next may need, before the syncer opens that object's savepoint."""
+
 
 @runtime_checkable
 class WritingAdapter(Protocol):
@@ -108,6 +111,13 @@ class StandardWriter:
         self.before_write()
         with self.writing(type(instance)):
             return instance.field_plan().write(instance.get_from_db(), values, self.adapter, changed=changed)
+
+    def prepare(self) -> None:
+        """Write what the bulk path queued (``before_write``), outside the next object's savepoint.
+
+        Inside it, a failure of that object would roll back what the bulk path wrote for the whole run.
+        """
+        self.before_write()
 
     def delete(self, instance: NautobotModel) -> None:
         """Delete the database object (and forget it in the ORM cache)."""

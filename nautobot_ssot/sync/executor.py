@@ -248,7 +248,14 @@ class SafeSyncer(DiffSyncSyncer):
         return changed, result
 
     def _guarded(self, src_model, dst_model, ids: dict, attrs: dict) -> tuple[bool, DiffSyncModel | None]:
-        """``sync_model`` in a savepoint, rolled back when the object fails; an unexpected error is its error entry."""
+        """``sync_model`` in a savepoint, rolled back when the object fails; an unexpected error is its error entry.
+
+        A model class with ``prepare_write(adapter)`` (contrib's) stores what the object may need first, outside the
+        savepoint (the bulk path's queue, which a failure of this object must not roll back).
+        """
+        prepare = getattr(self.model_class, "prepare_write", None)
+        if prepare is not None and self.action != DiffSyncActions.DELETE:
+            prepare(self.dst_diffsync)
         try:
             with self._savepoint() as guarded:
                 changed, result = self.sync_model(src_model=src_model, dst_model=dst_model, ids=ids, attrs=attrs)

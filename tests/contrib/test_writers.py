@@ -289,6 +289,15 @@ class MixedPathsTestCase(TestCase):
         self.assertFalse(Device.objects.filter(name="rb").exists())
         self.assertFalse(Location.objects.filter(name="Site B").exists())
 
+    def test_a_device_that_fails_does_not_take_the_location_written_before_it_along(self):
+        make_network_fixtures()
+        tester = User.objects.create(username="mixed-failure")
+        site = {"name": "Site B", "location_type__name": "Site"}
+        device = {"name": "rb", "device_type__model": "Router 1", "role__name": "Missing", "location__name": "Site B"}
+        self.assertEqual(sync({"location": [site], "device": [device]}, tester, SiteBAdapter, bulk=True), 1)
+        self.assertTrue(Location.objects.filter(name="Site B").exists())
+        self.assertFalse(Device.objects.filter(name="rb").exists())
+
 
 class WriterChoiceTestCase(TestCase):
     """The adapter chooses one writer per model class."""

@@ -144,6 +144,9 @@ class BulkWriter:
         self.updates.add(PendingWrite(obj, instance.get_type(), instance.get_unique_id(), related, fields))
         return obj
 
+    def prepare(self) -> None:
+        """Nothing to store first: an object is only checked and queued here."""
+
     def delete(self, instance: NautobotModel) -> None:
         """Queue the database object for deletion (protection is checked when the batch is deleted).
 
