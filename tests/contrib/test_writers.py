@@ -277,24 +277,32 @@ class SiteBAdapter(NautobotAdapter):
 class MixedPathsTestCase(TestCase):
     """Deletes queued on the default path run before the bulk path's flush deletes what they refer to."""
 
-    def test_a_device_and_its_location_removed_together_are_both_deleted(self):
+    SITE = {"name": "Site B", "location_type__name": "Site"}
+
+    @classmethod
+    def setUpTestData(cls):
         make_network_fixtures()
-        tester = User.objects.create(username="mixed-paths")
-        site = {"name": "Site B", "location_type__name": "Site"}
-        device = {"name": "rb", "device_type__model": "Router 1", "role__name": "Router", "location__name": "Site B"}
-        self.assertEqual(sync({"location": [site], "device": [device]}, tester, SiteBAdapter, bulk=True), 0)
+        cls.tester = User.objects.create(username="mixed-paths")
+
+    def sync_site_b(self, *devices: dict[str, str], site: bool = True) -> int:
+        """Sync Site B (on the bulk path) and ``devices`` at it (on the default path); return the failures."""
+        data = {"location": [self.SITE] if site else [], "device": list(devices)}
+        return sync(data, self.tester, SiteBAdapter, bulk=True)
+
+    @staticmethod
+    def device(role: str = "Router") -> dict[str, str]:
+        return {"name": "rb", "device_type__model": "Router 1", "role__name": role, "location__name": "Site B"}
+
+    def test_a_device_and_its_location_removed_together_are_both_deleted(self):
+        self.assertEqual(self.sync_site_b(self.device()), 0)
         for obj in (Device.objects.get(name="rb"), Location.objects.get(name="Site B")):
             self.assertEqual(ObjectChange.objects.filter(changed_object_id=obj.pk).count(), 1)
-        self.assertEqual(sync({"location": [], "device": []}, tester, SiteBAdapter, bulk=True), 0)
+        self.assertEqual(self.sync_site_b(site=False), 0)
         self.assertFalse(Device.objects.filter(name="rb").exists())
         self.assertFalse(Location.objects.filter(name="Site B").exists())
 
     def test_a_device_that_fails_does_not_take_the_location_written_before_it_along(self):
-        make_network_fixtures()
-        tester = User.objects.create(username="mixed-failure")
-        site = {"name": "Site B", "location_type__name": "Site"}
-        device = {"name": "rb", "device_type__model": "Router 1", "role__name": "Missing", "location__name": "Site B"}
-        self.assertEqual(sync({"location": [site], "device": [device]}, tester, SiteBAdapter, bulk=True), 1)
+        self.assertEqual(self.sync_site_b(self.device(role="Missing")), 1)
         self.assertTrue(Location.objects.filter(name="Site B").exists())
         self.assertFalse(Device.objects.filter(name="rb").exists())
 
