@@ -21,6 +21,7 @@ called per object, cascades included), their records serialized per model with o
 Where one queued object refers to another (it would be changed or deleted by the other's cascade), or the
 deletion is refused, they are deleted one by one instead, each refused one reported as that object's failure.
 
+A run that ends during a batch (a stop at the first failure) commits it: its objects were written and reported.
 A batch that cannot be written (the connection lost, the database refusing the records) is rolled back whole;
 each of its objects is logged as failed, in the form diffsync gives an object's failure, and the error ends the
 run.
@@ -28,7 +29,6 @@ run.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -142,16 +142,18 @@ class ChangeBatch:
             self._context, self.recorded = None, {}
 
     def _batches(self) -> Iterator[Callable[[], None]]:
-        """Open the first batch, yield the checkpoint, and end the open batch (after an error too)."""
+        """Open the first batch, yield the checkpoint, and end the open batch (after an error too).
+
+        After an error that ends the walk (a stop at the first failure, say), the open batch is still committed:
+        each of its objects was written and reported, and a failed one was rolled back alone. When committing fails
+        too (the connection lost), the batch's objects are reported as failed (``FlushFailed``).
+        """
         self._begin()
         try:
             yield self.checkpoint
-        except BaseException:
+        finally:
             if self.is_open:  # not after a checkpoint whose batch failed
-                self._end(*sys.exc_info())
-            raise
-        else:
-            self._end()
+                self._end()
 
     def checkpoint(self) -> None:
         """Write and commit the open batch when it is full, then open the next one."""
@@ -288,10 +290,10 @@ class ChangeBatch:
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
 
-    def _end(self, *error: Any) -> None:
-        """Run the queued deletes, write the records of the open batch and commit it (after an error too).
+    def _end(self) -> None:
+        """Run the queued deletes, write the records of the open batch and commit it.
 
-        A failure to delete or to write loses the whole batch (reported per object, the run ends).
+        A failure to delete, to write or to commit loses the whole batch (reported per object, the run ends).
         """
         atomic = self._atomic
         try:
@@ -301,7 +303,7 @@ class ChangeBatch:
         except Exception as failure:  # noqa: BLE001  (any failure here loses the whole batch, reported)
             raise self._abandon(atomic, failure) from failure
         try:
-            atomic.__exit__(*(error or (None, None, None)))
+            atomic.__exit__(None, None, None)
         except DatabaseError as failure:
             raise self._lost(failure) from failure
         self._reset()

@@ -19,7 +19,7 @@ from nautobot_ssot.contrib import NautobotAdapter
 from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.deferred import FlushFailed
 from nautobot_ssot.jobs.examples.models import LocationModel
-from nautobot_ssot.sync.executor import apply_diff
+from nautobot_ssot.sync.executor import SyncStopped, apply_diff
 from tests.contrib.bulk.faults import NAMES, FaultAdapter, RecordingJob, sync_with_lost_connection, unrecorded_tenants
 from tests.contrib.fixtures import make_base, make_location, source_for, terminate_connection
 
@@ -69,6 +69,21 @@ class QueuedDeletesTestCase(TestCase):
         self.assertEqual([outcome.unique_id for outcome in refused], [NAMES[2]])
         self.assertIn("not deleted", refused[0].message)
         self.assertIn("Location.tenant", refused[0].message)
+
+
+class StoppedRunTestCase(TestCase):
+    def test_objects_written_before_a_stop_at_the_first_failure_remain_with_their_records(self):
+        user = User.objects.create(username="deferred-stop")
+        names = ["Tenant A", "x" * 300, "Tenant C"]
+        with web_request_context(user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
+            target = FaultAdapter(job=None)
+            target.load()
+            source = source_for(FaultAdapter, {"tenant": [{"name": name} for name in names]})
+            with self.assertRaises(SyncStopped):
+                flags = DiffSyncFlags.CONTINUE_ON_FAILURE
+                apply_diff(source, target, source.diff_to(target), flags, stop_on_failure=True)
+        self.assertEqual(list(Tenant.objects.values_list("name", flat=True)), ["Tenant A"])
+        self.assertEqual(unrecorded_tenants(), set())
 
 
 class LocationsAdapter(NautobotAdapter):
