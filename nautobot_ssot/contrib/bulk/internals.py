@@ -782,8 +782,9 @@ def collected(collector: Collector) -> dict[type[Model], list[Model]]:
 def refers_within(collector: Collector, model: type[Model], objects: Sequence[Model]) -> bool:
     """Whether the deletion changes an object of the batch other than by deleting it, or deletes more of ``model``.
 
-    One object of a batch referring to another (an interface whose parent interface is deleted with it) would be
-    set to null or deleted by the other's cascade before its own turn on the one-by-one path.
+    One object of a batch referring to another (an interface bridged to one deleted with it) would be changed by
+    the other's delete before its own turn on the one-by-one path; an object of the model outside the batch (the
+    child interface of one in it) would be deleted by a cascade the one-by-one path also runs, but later.
     """
     pks = {obj.pk for obj in objects}
     if {obj.pk for obj in collector.data.get(model, ())} != pks:
