@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, InterfaceError, OperationalError, router, transaction
+from django.db import DatabaseError, router, transaction
 from django.db.models import DateField, Field, Model, ProtectedError, RestrictedError
 from django.utils import timezone
 from nautobot.extras.choices import ObjectChangeActionChoices
@@ -23,7 +23,7 @@ from nautobot.extras.models import ContactAssociation, Note
 
 from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, load_for_serializer
-from nautobot_ssot.contrib.bulk.deferred import FlushFailed
+from nautobot_ssot.contrib.bulk.deferred import CONNECTION_ERRORS, FlushFailed
 from nautobot_ssot.contrib.bulk.pending import PendingQueue, PendingWrite
 from nautobot_ssot.contrib.bulk.relations import ThroughTable
 from nautobot_ssot.contrib.bulk.trees import TreeCaches
@@ -33,9 +33,6 @@ from nautobot_ssot.sync.context import report_refused
 
 FLUSH_ERRORS = (DatabaseError, ProtectedError, RestrictedError, ValueError)
 """Errors that make one batch fall back to one object at a time."""
-
-CONNECTION_ERRORS = (OperationalError, InterfaceError)
-"""Errors of a lost database connection: nothing more can be written, the flush fails."""
 
 logger = logging.getLogger(__name__)
 
