@@ -219,7 +219,10 @@ class WriterFidelityTestCase(TestCase):
                 self.assertEqual(rows, default[key])
 
     def test_bulk_path_stores_what_the_standard_path_stores(self):
-        """VLANs are written in bulk, the other network models fall back to the default path."""
+        """VLANs, interfaces (with their address assignments) and IP addresses are written in bulk.
+
+        Devices and prefixes fall back to the default path (``WriterChoiceTestCase``).
+        """
         standard = self.run_path(deferred_change_records=False)
         bulk = self.run_path(bulk=True)
         self.assertEqual(len(standard["vlan"]), 2)
@@ -315,8 +318,9 @@ class WriterChoiceTestCase(TestCase):
         self.assertIs(type(NetAdapter(job=None, deferred_change_records=False).writer_for(NetDevice)), StandardWriter)
         bulk = NetAdapter(job=None, bulk=True)
         self.assertIsInstance(bulk.writer_for(NetDevice), DeferredWriter)
-        self.assertIsInstance(bulk.writer_for(VLANModel), BulkWriter)
-        self.assertIsInstance(bulk.writer_for(LocationOnly), BulkWriter)
+        for model_class in (VLANModel, NetInterface, IPAddressModel, LocationOnly):
+            self.assertIsInstance(bulk.writer_for(model_class), BulkWriter)
+        self.assertIsInstance(bulk.writer_for(PrefixModel), DeferredWriter)
         self.assertIs(bulk.writer_for(LocationOnly), bulk.writer_for(LocationOnly))
 
     def test_a_job_can_opt_out(self):

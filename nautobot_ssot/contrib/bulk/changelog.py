@@ -19,6 +19,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import ForeignKey, ManyToManyField, Model, QuerySet, prefetch_related_objects
+from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.constants import CHANGELOG_MAX_CHANGE_CONTEXT_DETAIL, CHANGELOG_MAX_OBJECT_REPR
 from nautobot.extras.models import ObjectChange
 from taggit.managers import TaggableManager
@@ -26,6 +27,8 @@ from taggit.managers import TaggableManager
 from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.copy import copy_rows
 from nautobot_ssot.contrib.bulk.serialization import SerializerMemo, natural_key_paths, serialize_v1, serialize_v2
+
+UPDATE = ObjectChangeActionChoices.ACTION_UPDATE
 
 
 def foreign_keys(model: type[Model]) -> list[str]:
@@ -105,8 +108,8 @@ class ChangeRecorder:
         """Return objects just created (all of one model) for serialization, with their to-many rows read.
 
         Their columns and related objects are the ones written (the related objects were found in the database
-        or created earlier in the flush, and nothing is updated before the creates are recorded), so they are
-        serialized as they are, as Nautobot serializes a saved instance; only the relation rows are read back.
+        or created earlier in the flush), so they are serialized as they are, as Nautobot serializes a saved
+        instance when its change context ends; only the relation rows are read back.
         """
         for name in to_many_names(type(objects[0])):
             attach_related(objects, name)
@@ -135,6 +138,38 @@ class ChangeRecorder:
         internals.forget_prefetched(objects, set(to_many_names(type(objects[0]))))
         return records
 
+    def touch(self, model: type[Model], pks: Sequence[Any]) -> None:
+        """Record an update of objects whose relations changed, as Nautobot does for the far side of a through row.
+
+        Where this run's context recorded the object already, that record takes the new data (as Nautobot updates
+        a record in place when its object changes again in the same context); otherwise a new update record is
+        written.
+        """
+        context = self.context
+        objects = self.reload(model, pks)
+        if context is None or not objects or not hasattr(objects[0], "to_objectchange"):
+            return
+        earlier = self._recorded_in_context(model, pks, context.get_user(objects[0]))
+        self.save(self.build([obj for obj in objects if obj.pk not in earlier], UPDATE))
+        again = [obj for obj in objects if obj.pk in earlier]
+        for start in range(0, len(again), self.batch_size):
+            batch = again[start : start + self.batch_size]
+            for record in self._build_batch(batch, UPDATE, context, register=False):
+                refresh(earlier[record.changed_object_id], record)
+        ObjectChange.objects.bulk_update(
+            [earlier[obj.pk] for obj in again], ["action", "object_data", "object_data_v2"], batch_size=self.batch_size
+        )
+
+    def _recorded_in_context(self, model: type[Model], pks: Sequence[Any], user: Any) -> dict[Any, ObjectChange]:
+        """Return the latest record of each object that the active change context wrote, by object primary key."""
+        records = ObjectChange.objects.filter(
+            request_id=self.context.change_id,
+            user=user,
+            changed_object_type=ContentType.objects.get_for_model(model),
+            changed_object_id__in=list(pks),
+        )
+        return {record.changed_object_id: record for record in records.order_by("time")}
+
     def save(self, records: Iterable[ObjectChange]) -> int:
         """Write built records (with ``COPY`` on PostgreSQL, see ``nautobot_ssot.contrib.bulk.copy``)."""
         records = list(records)
@@ -144,7 +179,10 @@ class ChangeRecorder:
                 ObjectChange.objects.bulk_create(batch)
         return len(records)
 
-    def _build_batch(self, objects: Sequence[Model], action: str, context: Any) -> list[ObjectChange]:
+    def _build_batch(
+        self, objects: Sequence[Model], action: str, context: Any, register: bool = True
+    ) -> list[ObjectChange]:
+        """Serialize a batch into records; unless ``register`` is False, skip objects the context recorded already."""
         shape = internals.record_shape(type(objects[0]))
         own = not shape.plain
         self.memo.forget([obj.pk for obj in objects])
@@ -155,7 +193,7 @@ class ChangeRecorder:
         records = []
         for obj, data, data_v2 in zip(objects, flat, versions, strict=True):
             key = internals.change_key(content_type.pk, obj.pk, user)
-            if not internals.register_change(context, key, action, obj, user):
+            if register and not internals.register_change(context, key, action, obj, user):
                 continue
             if own:
                 record = obj.to_objectchange(action)
@@ -183,6 +221,13 @@ def plain_record(
         object_data_v2=data[1],
         related_object=related,
     )
+
+
+def refresh(earlier: ObjectChange, record: ObjectChange) -> None:
+    """Give an earlier record of an object the data of a new one (a deleted object's becomes an update)."""
+    earlier.object_data, earlier.object_data_v2 = record.object_data, record.object_data_v2
+    if earlier.action == ObjectChangeActionChoices.ACTION_DELETE:
+        earlier.action = UPDATE
 
 
 def stamp(record: ObjectChange, context: Any, user: Any) -> ObjectChange:

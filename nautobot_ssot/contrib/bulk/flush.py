@@ -21,7 +21,7 @@ from django.utils import timezone
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ContactAssociation, Note
 
-from nautobot_ssot.contrib.bulk import internals
+from nautobot_ssot.contrib.bulk import internals, reproduced
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, load_for_serializer
 from nautobot_ssot.contrib.bulk.deferred import CONNECTION_ERRORS, FlushFailed
 from nautobot_ssot.contrib.bulk.pending import PendingQueue, PendingWrite
@@ -36,7 +36,12 @@ FLUSH_ERRORS = (DatabaseError, ProtectedError, RestrictedError, ValueError)
 
 logger = logging.getLogger(__name__)
 
+CREATE = ObjectChangeActionChoices.ACTION_CREATE
+UPDATE = ObjectChangeActionChoices.ACTION_UPDATE
+DELETE = ObjectChangeActionChoices.ACTION_DELETE
+
 BatchWriter = Callable[[type[Model], list[PendingWrite]], None]
+Step = tuple[type[Model], list[PendingWrite], BatchWriter, str]
 
 
 @dataclass
@@ -49,6 +54,7 @@ class Flusher:
         batch_size: Objects per batch.
         adapter: The adapter (named in failure log entries).
         trees: Drops the cached hierarchy of tree models after each batch (``trees``).
+        sides: Far-side objects of through rows written, per model, whose change Nautobot records (``logs_sides``).
     """
 
     validator: BulkValidator
@@ -56,32 +62,42 @@ class Flusher:
     batch_size: int
     adapter: Any
     trees: TreeCaches = field(default_factory=TreeCaches)
+    sides: dict[type[Model], set[Any]] = field(default_factory=dict)
 
     def run(self, creates: PendingQueue, updates: PendingQueue, deletes: PendingQueue) -> None:
-        """Write creates, updates, then deletes (objects of referring models first).
+        """Write creates, then updates, then deletes (objects of referring models first).
+
+        Each batch's change records are written with its rows. Once every create and update is written, the objects
+        at the far side of changed through rows are recorded (``record_sides``): an IP address assigned to an
+        interface is recorded with that interface, as Nautobot records the change of both objects.
 
         Raises:
             FlushFailed: The database connection was lost; every write not stored yet was logged as failed.
         """
-        steps = [
-            (model, writes, self.create_batch, ObjectChangeActionChoices.ACTION_CREATE)
-            for model, writes in creates.take()
+        created: list[Step] = [(model, writes, self.create_batch, CREATE) for model, writes in creates.take()]
+        updated: list[Step] = [(model, writes, self.update_batch, UPDATE) for model, writes in updates.take()]
+        deleted: list[Step] = [
+            (model, writes, self.delete_batch, DELETE) for model, writes in referrers_first(list(deletes.take()))
         ]
-        steps += [
-            (model, writes, self.update_batch, ObjectChangeActionChoices.ACTION_UPDATE)
-            for model, writes in updates.take()
-        ]
-        steps += [
-            (model, writes, self.delete_batch, ObjectChangeActionChoices.ACTION_DELETE)
-            for model, writes in referrers_first(list(deletes.take()))
-        ]
+        self._steps(created + updated, later=deleted)
+        try:
+            self.record_sides()
+        except CONNECTION_ERRORS as error:
+            raise self._lost([(writes, action) for _, writes, _, action in deleted], error) from error
+        self._steps(deleted, later=[])
+
+    def _steps(self, steps: list[Step], later: list[Step]) -> None:
+        """Run steps batch by batch; on a lost connection, report what is left of them and of ``later``."""
         for index, (model, writes, write, action) in enumerate(steps):
             for start in range(0, len(writes), self.batch_size):
                 try:
                     self._batch(model, writes[start : start + self.batch_size], write, action)
                 except CONNECTION_ERRORS as error:
-                    lost = [(writes[start:], action), *((later, act) for _, later, _, act in steps[index + 1 :])]
-                    raise self._lost(lost, error) from error
+                    left = [
+                        (writes[start:], action),
+                        *((rest, act) for _, rest, _, act in [*steps[index + 1 :], *later]),
+                    ]
+                    raise self._lost(left, error) from error
 
     def _batch(self, model: type[Model], batch: list[PendingWrite], write: BatchWriter, action: str) -> None:
         """Write one batch in a savepoint; when the database refuses it, retry it one object at a time."""
@@ -117,21 +133,25 @@ class Flusher:
         model._base_manager.bulk_create([pending.obj for pending in batch])
         for pending in batch:
             pending.obj._state.adding = False
+        reproduced.written(model, [pending.obj for pending in batch], created=True)
         self.trees.created(model, [pending.obj for pending in batch])
         self._write_related(model, batch, known_empty=True)
-        self._record(model, batch, ObjectChangeActionChoices.ACTION_CREATE)
+        if self.recorder.context is not None:
+            objects = self.recorder.as_written([pending.obj for pending in batch])
+            self.recorder.save(self.recorder.build(objects, CREATE))
 
     def update_batch(self, model: type[Model], batch: list[PendingWrite]) -> None:
-        """Update the changed columns, the many-to-many rows and write the change records."""
+        """Update the changed columns and the many-to-many rows; write (or refresh) the change records."""
         by_fields: dict[frozenset[str], list[Model]] = {}
         for pending in batch:
             if pending.fields:
                 by_fields.setdefault(pending.fields | refreshed_fields(pending.obj), []).append(pending.obj)
         for fields, objects in by_fields.items():
             model._base_manager.bulk_update(objects, sorted(fields))
+        reproduced.written(model, [pending.obj for pending in batch], created=False)
         self.trees.changed(model)
         self._write_related(model, batch, known_empty=False)
-        self._record(model, batch, ObjectChangeActionChoices.ACTION_UPDATE)
+        self.recorder.touch(model, [pending.obj.pk for pending in batch])
 
     def delete_batch(self, model: type[Model], batch: list[PendingWrite]) -> None:
         """Record, then delete the objects and what cascades from them, as ``Model.delete()`` would."""
@@ -139,7 +159,7 @@ class Flusher:
         objects = load_for_serializer(model, pks)
         collector = internals.collect_deletion(model, objects)
         for victim_model, victims in internals.collected(collector).items():
-            self.recorder.save(self.recorder.build(victims, ObjectChangeActionChoices.ACTION_DELETE))
+            self.recorder.save(self.recorder.build(victims, DELETE))
             forget_attachments(victim_model, [victim.pk for victim in victims])
         with internals.without_change_context():
             collector.delete()
@@ -147,19 +167,26 @@ class Flusher:
         self.validator.release(model, pks)
 
     def _write_related(self, model: type[Model], batch: list[PendingWrite], known_empty: bool) -> None:
+        """Write the to-many rows of a batch; keep the far-side objects whose change Nautobot would record."""
         names = {name for pending in batch for name in pending.related}
         for name in sorted(names):
             wanted = {pending.obj.pk: pending.related[name] for pending in batch if name in pending.related}
-            ThroughTable.of(model, name).write(wanted, known_empty=known_empty)
+            table = ThroughTable.of(model, name)
+            changed = table.write(wanted, known_empty=known_empty)
+            if changed and table.logs_sides:
+                self.sides.setdefault(table.related_model, set()).update(changed)
 
-    def _record(self, model: type[Model], batch: list[PendingWrite], action: str) -> None:
-        if self.recorder.context is None:
-            return
-        if action == ObjectChangeActionChoices.ACTION_CREATE:
-            objects = self.recorder.as_written([pending.obj for pending in batch])
-        else:
-            objects = self.recorder.reload(model, [pending.obj.pk for pending in batch])
-        self.recorder.save(self.recorder.build(objects, action))
+    def record_sides(self) -> None:
+        """Record the far-side objects of changed through rows (an address assigned to an interface), per batch.
+
+        An object the run recorded already (created in this flush, say) has its record refreshed.
+        """
+        for model, pks in self.sides.items():
+            remaining = sorted(pks, key=str)
+            for start in range(0, len(remaining), self.batch_size):
+                with transaction.atomic(using=router.db_for_write(model)):
+                    self.recorder.touch(model, remaining[start : start + self.batch_size])
+        self.sides = {}
 
 
 def referrers_first(groups: list[tuple[type[Model], list[PendingWrite]]]) -> list[tuple[type[Model], list]]:

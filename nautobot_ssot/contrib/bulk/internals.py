@@ -280,6 +280,10 @@ LOADDATA_CHECK = Target("nautobot.core.signals", "", "disable_for_loaddata", "(s
 each call to return early under ``loaddata``; while a run writes, the ``inspect`` its module sees gives the stack
 without reading every frame's source (``FRAME_STACK_PATCH``)."""
 
+MODEL_CALLS = (Target("nautobot.ipam.models", "NamespaceParentedModelMixin", "_snapshot_tracked_fields", "(self)"),)
+"""Private methods of Nautobot's models that the bulk path calls where their ``save()`` would
+(``contrib.bulk.reproduced``)."""
+
 EVERY_TARGET = (
     *MEMOIZED_LOOKUPS,
     *CACHE_METHODS,
@@ -288,6 +292,7 @@ EVERY_TARGET = (
     *SNAPSHOT_TARGETS,
     *DELETION_TARGETS,
     LOADDATA_CHECK,
+    *MODEL_CALLS,
 )
 """Every function the fast paths replace, override or call privately."""
 
@@ -550,6 +555,11 @@ class TrackedChanges(dict):
         if found:
             self.touched.add(key)
         return found
+
+
+def snapshot_tracked_fields(obj: Model) -> None:
+    """Make an IP address (or range) remember its saved parent and hosts, as its ``save()`` does after writing."""
+    obj._snapshot_tracked_fields()
 
 
 def live_receivers(signal: Signal, sender: type[Model]) -> list[Any]:

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, Q
+from django.db.models import Model, Q, QuerySet
+from django.db.models.signals import post_delete, pre_delete
+from nautobot.extras.utils import get_change_logged_m2m_through_side_field_names
 from taggit.managers import TaggableManager
 
 from nautobot_ssot.contrib.bulk import internals
+from nautobot_ssot.contrib.bulk.support import receiver_names
 
 
 @dataclass(frozen=True)
@@ -23,12 +26,14 @@ class ThroughTable:
             content type too).
         owner_column: The through field holding the owner's primary key.
         related_column: The through field holding the related object's primary key.
+        related_model: The model at the other end.
         fixed: Values every row of this owner model has (the content type of a generic through table).
     """
 
     through: type[Model]
     owner_column: str
     related_column: str
+    related_model: type[Model]
     fixed: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
@@ -37,8 +42,16 @@ class ThroughTable:
         field = model._meta.get_field(name)
         if isinstance(field, TaggableManager):
             content_type = ContentType.objects.get_for_model(model)
-            return cls(field.through, "object_id", "tag_id", (("content_type_id", content_type.pk),))
-        return cls(field.remote_field.through, f"{field.m2m_field_name()}_id", f"{field.m2m_reverse_field_name()}_id")
+            return cls(
+                field.through, "object_id", "tag_id", field.related_model, (("content_type_id", content_type.pk),)
+            )
+        through = field.remote_field.through
+        return cls(through, f"{field.m2m_field_name()}_id", f"{field.m2m_reverse_field_name()}_id", field.related_model)
+
+    @property
+    def logs_sides(self) -> bool:
+        """Whether Nautobot records a change of both objects a row of this table associates, when it changes."""
+        return self.through in get_change_logged_m2m_through_side_field_names()
 
     def existing(self, owners: Iterable[Any]) -> dict[Any, set[Any]]:
         """Return the related primary keys of each owner (one query)."""
@@ -48,8 +61,8 @@ class ThroughTable:
             current.setdefault(owner, set()).add(related)
         return current
 
-    def write(self, wanted: Mapping[Any, Collection[Any]], known_empty: bool = False) -> bool:
-        """Make each owner related to exactly its wanted primary keys; return whether any row changed.
+    def write(self, wanted: Mapping[Any, Collection[Any]], known_empty: bool = False) -> set[Any]:
+        """Make each owner related to exactly its wanted primary keys; return the related keys of changed rows.
 
         Args:
             wanted: Related primary keys per owner primary key.
@@ -57,16 +70,27 @@ class ThroughTable:
         """
         current = {} if known_empty else self.existing(wanted)
         wanted = {owner: set(related) for owner, related in wanted.items()}
-        stale = Q()
+        stale, changed = Q(), set()
         for owner, related in wanted.items():
             for gone in current.get(owner, set()) - related:
                 stale |= Q(**{self.owner_column: owner, self.related_column: gone})
+                changed.add(gone)
         if stale:
-            internals.raw_delete(self.through._base_manager.filter(stale, **dict(self.fixed)))
+            self._delete(self.through._base_manager.filter(stale, **dict(self.fixed)))
         rows = [
             self.through(**dict(self.fixed), **{self.owner_column: owner, self.related_column: pk})
             for owner, related in wanted.items()
             for pk in related - current.get(owner, set())
         ]
         self.through._base_manager.bulk_create(rows, batch_size=1000)
-        return bool(stale) or bool(rows)
+        return changed | {getattr(row, self.related_column) for row in rows}
+
+    def _delete(self, rows: QuerySet) -> None:
+        """Delete stale rows with one statement, or as Django's ``remove()`` does where receivers watch the table.
+
+        The receivers of an interface's IP address assignments clear the host's primary address when it loses it.
+        """
+        if receiver_names(self.through, (pre_delete, post_delete)) <= internals.HANDLED_RECEIVERS:
+            internals.raw_delete(rows)
+        else:
+            rows.delete()

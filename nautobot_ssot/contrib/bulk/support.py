@@ -9,9 +9,13 @@ does what they would have done. It knows:
   which the bulk path invalidates once per flush;
 - the receivers Nautobot connects to every model (change logging, which the bulk path writes itself; the
   pre-save snapshot, used only for webhook payloads of objects without any change record; the tree depth
-  cache, invalidated once per flush).
+  cache, invalidated once per flush);
+- the ``save()`` of the classes in ``reproduced`` (VLAN, device components such as Interface, VM interfaces, IP
+  addresses), whose logic the bulk path does itself, as long as their source is the one it was checked against;
+- the ``m2m_changed`` receivers of through tables whose checks bulk-written rows pass (an interface's IP address
+  assignments).
 
-A model with any other ``save()``/``delete()`` override or signal receiver (Device, Prefix, Interface, ...), or a
+A model with any other ``save()``/``delete()`` override or signal receiver (Device, Prefix, ...), or a
 NautobotModel class with a field kind the bulk path does not write (custom relationships, object metadata,
 reverse foreign key relations), is saved object by object instead (the default path, or the standard path
 where the job opted out of deferred change records).
@@ -22,37 +26,36 @@ from __future__ import annotations
 from functools import cache
 
 from django.db.models import Model
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.dispatch import Signal
 from nautobot.core.models.tree_queries import TreeModel
 
-from nautobot_ssot.contrib.bulk import internals
+from nautobot_ssot.contrib.bulk import internals, reproduced
 from nautobot_ssot.contrib.fields import FieldPlan
-from nautobot_ssot.contrib.kinds import CustomFieldKind, ForeignKeyKind, GenericForeignKeyKind, PlainKind, ToManyKind
+from nautobot_ssot.contrib.kinds import (
+    CustomFieldKind,
+    FieldKind,
+    ForeignKeyKind,
+    GenericForeignKeyKind,
+    PlainKind,
+    ToManyKind,
+)
 
 KNOWN_OVERRIDES = (Model, TreeModel)
 """Classes whose ``save()``/``delete()`` the bulk path reproduces."""
 
 
-def reproduced_overrides() -> dict[type[Model], str]:
-    """Return model classes whose ``save()`` only does, beyond Django's, what never applies to bulk-built objects.
-
-    ``VLAN.save()`` wraps Django's in a transaction and then applies the legacy ``location`` constructor argument;
-    the bulk path builds objects without it and writes each batch in a transaction. ``test_support`` holds a
-    canary of that method's source.
-    """
-    from nautobot.ipam.models import VLAN  # noqa: PLC0415  (models load after apps)
-
-    return {VLAN: "save"}
-
+MODEL_SIGNALS = (pre_save, post_save, pre_delete, post_delete)
+"""The signals a model's rows being written or deleted send."""
 
 BULK_KINDS = (PlainKind, ForeignKeyKind, GenericForeignKeyKind, CustomFieldKind, ToManyKind)
 """Field kinds the bulk path writes."""
 
 
-def receiver_names(model: type[Model]) -> set[str]:
-    """Return ``module.name`` of every receiver of the save and delete signals live for ``model``."""
+def receiver_names(model: type[Model], signals: tuple[Signal, ...] = MODEL_SIGNALS) -> set[str]:
+    """Return ``module.name`` of every receiver of ``signals`` (save and delete by default) live for ``model``."""
     names = set()
-    for signal in (pre_save, post_save, pre_delete, post_delete):
+    for signal in signals:
         receivers = internals.live_receivers(signal, model)
         names.update(f"{receiver.__module__}.{receiver.__name__}" for receiver in receivers)
     return names
@@ -61,11 +64,10 @@ def receiver_names(model: type[Model]) -> set[str]:
 @cache
 def model_fallback_reason(model: type[Model]) -> str | None:
     """Return why ``model`` cannot be written in bulk, or None when it can."""
-    reproduced = reproduced_overrides()
     for klass in model.__mro__:
-        for method in ("save", "delete"):
-            if method in klass.__dict__ and klass not in KNOWN_OVERRIDES and reproduced.get(klass) != method:
-                return f"{klass.__name__}.{method}() has its own logic"
+        reason = override_reason(klass)
+        if reason:
+            return reason
     unknown = sorted(receiver_names(model) - internals.HANDLED_RECEIVERS)
     if unknown:
         return f"signal receivers {', '.join(unknown)} run on save or delete"
@@ -74,14 +76,53 @@ def model_fallback_reason(model: type[Model]) -> str | None:
     return None
 
 
+def override_reason(klass: type) -> str | None:
+    """Return why the ``save()``/``delete()`` a class defines is not done on the bulk path; None when it is."""
+    if klass in KNOWN_OVERRIDES:
+        return None
+    if "delete" in klass.__dict__:
+        return f"{klass.__name__}.delete() has its own logic"
+    if "save" not in klass.__dict__:
+        return None
+    reproduction = reproduced.reproductions().get(klass)
+    if reproduction is None:
+        return f"{klass.__name__}.save() has its own logic"
+    return reproduction.changed_source()
+
+
 def plan_fallback_reason(plan: FieldPlan) -> str | None:
     """Return why the fields of a plan cannot be written in bulk, or None when they can."""
     for kind in plan.kinds:
-        if not isinstance(kind, BULK_KINDS):
-            return f"{type(kind).__name__} fields ({', '.join(kind.names)}) are written one object at a time"
-        if isinstance(kind, ToManyKind) and not kind_is_bulk_to_many(plan.django_model, kind):
-            return f"'{kind.name}' is not a many-to-many relation"
+        reason = kind_fallback_reason(plan.django_model, kind)
+        if reason:
+            return reason
+    refused = refused_fields(plan)
+    if refused:
+        return f"{plan.django_model.__name__}.save() does more when {', '.join(sorted(refused))} is written"
     return model_fallback_reason(plan.django_model)
+
+
+def kind_fallback_reason(model: type[Model], kind: FieldKind) -> str | None:
+    """Return why one kind of fields cannot be written in bulk, or None when it can."""
+    if not isinstance(kind, BULK_KINDS):
+        return f"{type(kind).__name__} fields ({', '.join(kind.names)}) are written one object at a time"
+    if not isinstance(kind, ToManyKind):
+        return None
+    if not kind_is_bulk_to_many(model, kind):
+        return f"'{kind.name}' is not a many-to-many relation"
+    through = model._meta.get_field(kind.name).remote_field.through
+    for name in sorted(receiver_names(through, (m2m_changed,))):
+        reason = reproduced.m2m_receiver_unchecked(name)
+        if reason:
+            return f"'{kind.name}': {reason}"
+    return None
+
+
+def refused_fields(plan: FieldPlan) -> set[str]:
+    """Return the fields of the plan whose writing the reproduced ``save()`` of its model does not cover."""
+    refused = {name for item in reproduced.reproductions_for(plan.django_model) for name in item.refused_fields}
+    written = {name.split("__", 1)[0] for kind in plan.kinds for name in kind.names}
+    return refused & written
 
 
 def kind_is_bulk_to_many(model: type[Model], kind: ToManyKind) -> bool:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from diffsync import Adapter
 from django.db.models import Model
 
+from nautobot_ssot.contrib.bulk import reproduced
 from nautobot_ssot.contrib.bulk.cachememo import CacheMemo
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder
 from nautobot_ssot.contrib.bulk.flush import Flusher
@@ -118,6 +119,7 @@ class BulkWriter:
                     kind.save(obj, values, self.adapter)
             related = self._related(plan.kinds, values, None)
             self.validator.validate(obj)
+            reproduced.accept(obj)
         self.validator.pending.add(obj.pk)
         self.creates.add(PendingWrite(obj, instance.get_type(), instance.get_unique_id(), related))
         self._index.add(obj)
@@ -138,9 +140,10 @@ class BulkWriter:
                 if not kind.after_save:
                     kind.save(obj, values, self.adapter)
             related = self._related(kinds, values, obj)
-            fields = changed_fields(obj, before)
-            if any(not kind.after_save for kind in kinds):
+            if any(not kind.after_save for kind in kinds) or reproduced.cleans_on_save(type(obj)):
                 self.validator.validate(obj)
+            reproduced.accept(obj)
+            fields = changed_fields(obj, before)
         self.updates.add(PendingWrite(obj, instance.get_type(), instance.get_unique_id(), related, fields))
         return obj
 

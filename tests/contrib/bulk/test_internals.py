@@ -35,10 +35,10 @@ from nautobot.users.models import User
 
 from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.changelog import attach_related
+from nautobot_ssot.contrib.bulk.reproduced import source_digest
 from nautobot_ssot.contrib.bulk.serialization import NaturalSlugs
 from nautobot_ssot.contrib.bulk.trees import drop_descendants
 from nautobot_ssot.contrib.writers import DeferredWriter, StandardWriter
-from tests.contrib.bulk.test_support import source_digest
 from tests.contrib.test_writers import NetAdapter, make_network_fixtures, network, sync
 
 

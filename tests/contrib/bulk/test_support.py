@@ -1,33 +1,40 @@
-"""Which models the bulk path writes (``nautobot_ssot.contrib.bulk.support``), and canaries of what it relies on."""
+"""Which models and field plans the bulk path writes (``nautobot_ssot.contrib.bulk.support``)."""
 
 from __future__ import annotations
 
-import hashlib
-import inspect
+from typing import Any
 
 from nautobot.apps.testing import TestCase
-from nautobot.ipam.models import VLAN
+from nautobot.dcim.models import Interface
+from nautobot.ipam.models import NamespaceParentedModelMixin
 
-from nautobot_ssot.contrib.bulk.support import model_fallback_reason, reproduced_overrides
-
-VLAN_SOURCES = {
-    "save": "6006a7c229ec",
-    "__init__": "aea8cf6554c1",
-}
-"""The first 12 hex digits of the SHA-256 of ``VLAN.save`` and ``VLAN.__init__`` as the bulk path was checked on."""
+from nautobot_ssot.contrib import NautobotModel
+from nautobot_ssot.contrib.bulk.support import override_reason, plan_fallback_reason
+from nautobot_ssot.contrib.typeddicts import VLANDict
 
 
-def source_digest(function) -> str:
-    """The first 12 hex digits of the SHA-256 of a function's source."""
-    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:12]
+class FallbackTestCase(TestCase):
+    """What the bulk path does not reproduce falls back to object by object, saying why."""
 
+    def test_an_unknown_save_is_not_taken_as_reproduced(self):
+        class Parented(NamespaceParentedModelMixin):
+            def save(self, *args: Any, **kwargs: Any) -> None:
+                """A save() the bulk path knows nothing about."""
 
-class ReproducedOverridesTestCase(TestCase):
-    def test_vlans_are_written_in_bulk(self):
-        self.assertEqual(reproduced_overrides(), {VLAN: "save"})
-        self.assertIsNone(model_fallback_reason(VLAN))
+        self.assertEqual(override_reason(Parented), "Parented.save() has its own logic")
+        self.assertIsNone(override_reason(NamespaceParentedModelMixin))
 
-    def test_the_vlan_methods_are_the_ones_checked(self):
-        """Fails when Nautobot changes them: check that the bulk path still does what they do, then update."""
-        for name, digest in VLAN_SOURCES.items():
-            self.assertEqual(source_digest(getattr(VLAN, name)), digest, f"VLAN.{name} changed")
+    def test_a_through_table_with_an_unchecked_receiver_falls_back(self):
+        class TaggedInterface(NautobotModel):
+            _model = Interface
+            _modelname = "interface"
+            _identifiers = ("device__name", "name")
+            _attributes = ("tagged_vlans",)
+
+            device__name: str
+            name: str
+            tagged_vlans: list[VLANDict] = []
+
+        reason = plan_fallback_reason(TaggedInterface.field_plan())
+        self.assertIn("'tagged_vlans': the receiver", reason)
+        self.assertIn("prevent_adding_tagged_vlans_with_incorrect_mode_or_site", reason)

@@ -1,0 +1,224 @@
+"""What the bulk path does in place of the ``save()`` logic of Nautobot's network models.
+
+The bulk path writes rows with ``bulk_create``/``bulk_update``, so a model's own ``save()`` does not run. For the
+classes below it does what their ``save()`` does beyond Django's, at one of two moments:
+
+- ``accepted``: on each object once validated, before it is queued (what ``save()`` does before writing the row);
+- ``written``: on each batch of objects once their rows are written (what ``save()`` does after writing).
+
+Each reproduction names the source it was checked against (a digest of every method it reproduces). When
+Nautobot's source differs, or cannot be read, the model falls back to being saved object by object: a changed
+``save()`` is never skipped silently. ``tests/contrib/bulk/test_reproduced.py`` holds the canaries.
+
+The through tables of to-many relations have ``m2m_changed`` receivers of their own; ``HANDLED_M2M_RECEIVERS``
+lists those whose checks the bulk-written rows pass by construction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+
+from nautobot_ssot.contrib.bulk import internals
+
+Accepted = Callable[[Model], None]
+Written = Callable[[type[Model], Sequence[Model], bool], None]
+
+
+def source_digest(function: Callable) -> str:
+    """The first 12 hex digits of the SHA-256 of a function's source.
+
+    Raises:
+        OSError: The source cannot be read.
+    """
+    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:12]
+
+
+def nothing_before(obj: Model) -> None:
+    """Nothing to do before the row is written."""
+
+
+def nothing_after(model: type[Model], objects: Sequence[Model], created: bool) -> None:
+    """Nothing to do after the rows are written."""
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """How the bulk path does what one class's ``save()`` does beyond Django's.
+
+    Attributes:
+        owner: The class defining the ``save()``.
+        sources: Name and source digest of each method of ``owner`` the reproduction was checked against.
+        accepted: Applied to each object once validated, before it is queued.
+        written: Applied to each batch once its rows are written (model, objects, whether they were created).
+        refused_fields: Fields that, when a sync writes them, make ``save()`` do what is not reproduced here.
+        cleans: Whether ``save()`` runs ``clean()`` itself (the object is then validated on every update, even
+            when only its to-many relations changed).
+    """
+
+    owner: type
+    sources: tuple[tuple[str, str], ...]
+    accepted: Accepted = nothing_before
+    written: Written = nothing_after
+    refused_fields: frozenset[str] = frozenset()
+    cleans: bool = False
+
+    def changed_source(self) -> str | None:
+        """Return which checked method differs from, or cannot be compared with, its digest; None when all match."""
+        for name, digest in self.sources:
+            method = getattr(self.owner, name)
+            try:
+                found = source_digest(method)
+            except (OSError, TypeError):
+                return f"the source of {self.owner.__name__}.{name}() cannot be read"
+            if found != digest:
+                return f"{self.owner.__name__}.{name}() is not the one the bulk path was checked against"
+        return None
+
+
+def device_from_module(obj: Model) -> None:
+    """``ModularComponentModel.save()``: a component of a module belongs to the module's device."""
+    if obj.device_id is None and obj.module_id is not None:
+        obj.device = getattr(obj.module.parent_module_bay, "parent_device", None)
+
+
+def default_interface_status(obj: Model) -> None:
+    """``BaseInterface.save()``: an interface without a status gets the Active one.
+
+    Raises:
+        ValidationError: No Active status exists for the model.
+    """
+    from nautobot.dcim.choices import InterfaceStatusChoices  # noqa: PLC0415  (models load after apps)
+    from nautobot.extras.models import Status  # noqa: PLC0415
+
+    if obj.status_id is not None:
+        return
+    name = InterfaceStatusChoices.as_dict().get(InterfaceStatusChoices.STATUS_ACTIVE)
+    try:
+        obj.status = Status.objects.get_for_model(obj).get(name=name)
+    except Status.DoesNotExist as error:
+        raise ValidationError({"status": "Default status 'active' does not exist"}) from error
+
+
+def clear_tagged_vlans(model: type[Model], objects: Sequence[Model], created: bool) -> None:
+    """``BaseInterface.save()``: an existing interface whose mode is not "tagged" keeps no tagged VLANs."""
+    from nautobot.dcim.choices import InterfaceModeChoices  # noqa: PLC0415  (models load after apps)
+
+    from nautobot_ssot.contrib.bulk.relations import ThroughTable  # noqa: PLC0415  (relations imports internals)
+
+    if created:
+        return
+    untagged = {obj.pk: () for obj in objects if obj.mode != InterfaceModeChoices.MODE_TAGGED}
+    if untagged:
+        ThroughTable.of(model, "tagged_vlans").write(untagged)
+
+
+def snapshot_hosts(model: type[Model], objects: Sequence[Model], created: bool) -> None:
+    """``NamespaceParentedModelMixin.save()``: remember the saved parent and host, as ``save()`` does.
+
+    Its other step, ``clean()`` (which finds the parent prefix), ran when the object was validated.
+    """
+    for obj in objects:
+        internals.snapshot_tracked_fields(obj)
+
+
+@cache
+def reproductions() -> dict[type, Reproduction]:
+    """Return the reproduced ``save()`` of each class, keyed by the class defining it."""
+    from nautobot.dcim.models.device_components import (  # noqa: PLC0415  (models load after apps)
+        BaseInterface,
+        CableTermination,
+        ModularComponentModel,
+    )
+    from nautobot.ipam.models import VLAN, NamespaceParentedModelMixin  # noqa: PLC0415
+
+    known = (
+        Reproduction(VLAN, (("save", "6006a7c229ec"), ("__init__", "aea8cf6554c1"))),
+        Reproduction(ModularComponentModel, (("save", "e75854dc4a55"),), accepted=device_from_module),
+        Reproduction(CableTermination, (("save", "e6869277fbe7"),), refused_fields=frozenset({"cable"})),
+        Reproduction(
+            BaseInterface, (("save", "e34d446841fa"),), accepted=default_interface_status, written=clear_tagged_vlans
+        ),
+        Reproduction(
+            NamespaceParentedModelMixin,
+            (("save", "d7f95b16d843"), ("_snapshot_tracked_fields", "81e637611795")),
+            written=snapshot_hosts,
+            cleans=True,
+        ),
+    )
+    return {reproduction.owner: reproduction for reproduction in known}
+
+
+@cache
+def reproductions_for(model: type[Model]) -> tuple[Reproduction, ...]:
+    """Return the reproductions that apply to ``model``, most basic class first (the order ``super()`` reaches)."""
+    known = reproductions()
+    return tuple(known[klass] for klass in reversed(model.__mro__) if klass in known)
+
+
+def accept(obj: Model) -> None:
+    """Do on a validated object what its classes' ``save()`` does before writing the row.
+
+    Raises:
+        ValidationError: The object cannot be saved (as its ``save()`` would have raised).
+    """
+    for reproduction in reversed(reproductions_for(type(obj))):
+        reproduction.accepted(obj)
+
+
+def cleans_on_save(model: type[Model]) -> bool:
+    """Whether the ``save()`` of ``model`` runs ``clean()`` itself."""
+    return any(reproduction.cleans for reproduction in reproductions_for(model))
+
+
+def written(model: type[Model], objects: Sequence[Model], created: bool) -> None:
+    """Do on a batch of written objects what their classes' ``save()`` does after writing the rows."""
+    for reproduction in reproductions_for(model):
+        reproduction.written(model, objects, created)
+
+
+@cache
+def handled_m2m_receivers() -> dict[str, tuple[Callable, str]]:
+    """Return the through-table receivers whose checks bulk-written rows pass, with the source checked.
+
+    ``validate_interface_ip_assignments`` runs ``full_clean()`` on the IP address assignments added to an
+    interface: an assignment names exactly one interface and is unique per (address, interface). The bulk path
+    writes an interface's ``ip_addresses`` rows with that interface alone, one row per address.
+    """
+    from nautobot.ipam import signals  # noqa: PLC0415  (models load after apps)
+    from nautobot.ipam.models import IPAddressToInterface  # noqa: PLC0415
+
+    return {
+        "nautobot.ipam.signals.validate_interface_ip_assignments": (
+            signals.validate_interface_ip_assignments,
+            "c1c504b35eec",
+        ),
+        "nautobot.ipam.models.IPAddressToInterface.clean": (IPAddressToInterface.clean, "b078d49482c7"),
+    }
+
+
+def m2m_receiver_unchecked(name: str) -> str | None:
+    """Return why a through-table receiver is not known to pass on bulk-written rows; None when it is."""
+    if name in internals.HANDLED_RECEIVERS:
+        return None
+    if name not in handled_m2m_receivers():
+        return f"the receiver {name} runs when its rows change"
+    return changed_m2m_source()
+
+
+@cache
+def changed_m2m_source() -> str | None:
+    """Return which checked through-table receiver or ``clean()`` changed; None when none did."""
+    for name, (function, digest) in handled_m2m_receivers().items():
+        try:
+            if source_digest(function) != digest:
+                return f"{name} is not the one the bulk path was checked against"
+        except (OSError, TypeError):
+            return f"the source of {name} cannot be read"
+    return None
