@@ -45,10 +45,13 @@ def to_many_names(model: type[Model]) -> list[str]:
 def load_for_serializer(model: type[Model], pks: Sequence[Any]) -> list[Model]:
     """Read objects with what their API serializer reads: joined foreign keys, prefetched to-many relations.
 
+    The related objects the natural key reads further (the namespace of an address's parent) are read per batch.
+
     The to-many relations are read with the query ``prefetch_related`` runs, but attached to the objects
     without building the relation's own filtered queryset per object (which costs more than the query itself).
     """
     objects = list(model._base_manager.select_related(*foreign_keys(model)).filter(pk__in=pks))
+    prefetch_related_objects(objects, *natural_key_paths(model))
     for name in to_many_names(model):
         attach_related(objects, name)
     return objects

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,7 @@ class Flusher:
         adapter: The adapter (named in failure log entries).
         trees: Drops the cached hierarchy of tree models after each batch (``trees``).
         sides: Far-side objects of through rows written, per model, whose change Nautobot records (``logs_sides``).
+        unrecorded: Objects created at such a far side, per model, whose create records wait for ``record_sides``.
     """
 
     validator: BulkValidator
@@ -63,13 +65,16 @@ class Flusher:
     adapter: Any
     trees: TreeCaches = field(default_factory=TreeCaches)
     sides: dict[type[Model], set[Any]] = field(default_factory=dict)
+    unrecorded: dict[type[Model], list[Any]] = field(default_factory=dict)
 
     def run(self, creates: PendingQueue, updates: PendingQueue, deletes: PendingQueue) -> None:
         """Write creates, then updates, then deletes (objects of referring models first).
 
         Each batch's change records are written with its rows. Once every create and update is written, the objects
         at the far side of changed through rows are recorded (``record_sides``): an IP address assigned to an
-        interface is recorded with that interface, as Nautobot records the change of both objects.
+        interface is recorded with that interface, as Nautobot records the change of both objects. The records of
+        objects created at such a far side wait until then (serialized once, with the assignments); their rows and
+        records are then stored together by one transaction around the creates and updates.
 
         Raises:
             FlushFailed: The database connection was lost; every write not stored yet was logged as failed.
@@ -79,25 +84,31 @@ class Flusher:
         deleted: list[Step] = [
             (model, writes, self.delete_batch, DELETE) for model, writes in referrers_first(list(deletes.take()))
         ]
-        self._steps(created + updated, later=deleted)
-        try:
-            self.record_sides()
-        except CONNECTION_ERRORS as error:
-            raise self._lost([(writes, action) for _, writes, _, action in deleted], error) from error
+        self.unrecorded = {model: [] for model, _, _, _ in created if model in far_sides(created + updated)}
+        whole = bool(self.unrecorded)
+        with transaction.atomic() if whole else nullcontext():
+            self._steps(created + updated, later=deleted, whole=whole)
+            try:
+                self.record_sides()
+            except CONNECTION_ERRORS as error:
+                lost = [*created, *updated, *deleted] if whole else deleted
+                raise self._lost([(writes, action) for _, writes, _, action in lost], error) from error
         self._steps(deleted, later=[])
 
-    def _steps(self, steps: list[Step], later: list[Step]) -> None:
-        """Run steps batch by batch; on a lost connection, report what is left of them and of ``later``."""
+    def _steps(self, steps: list[Step], later: list[Step], whole: bool = False) -> None:
+        """Run steps batch by batch; on a lost connection, report what is left of them and of ``later``.
+
+        With ``whole``, the steps are one transaction: the batches written before the loss are reported too.
+        """
         for index, (model, writes, write, action) in enumerate(steps):
             for start in range(0, len(writes), self.batch_size):
                 try:
                     self._batch(model, writes[start : start + self.batch_size], write, action)
                 except CONNECTION_ERRORS as error:
-                    left = [
-                        (writes[start:], action),
-                        *((rest, act) for _, rest, _, act in [*steps[index + 1 :], *later]),
-                    ]
-                    raise self._lost(left, error) from error
+                    done = [(written, act) for _, written, _, act in steps[:index]] if whole else []
+                    done += [(writes[:start], action)] if whole else []
+                    left = [(rest, act) for _, rest, _, act in [*steps[index + 1 :], *later]]
+                    raise self._lost([*done, (writes[start:], action), *left], error) from error
 
     def _batch(self, model: type[Model], batch: list[PendingWrite], write: BatchWriter, action: str) -> None:
         """Write one batch in a savepoint; when the database refuses it, retry it one object at a time."""
@@ -136,7 +147,9 @@ class Flusher:
         reproduced.written(model, [pending.obj for pending in batch], created=True)
         self.trees.created(model, [pending.obj for pending in batch])
         self._write_related(model, batch, known_empty=True)
-        if self.recorder.context is not None:
+        if model in self.unrecorded:
+            self.unrecorded[model].extend(pending.obj.pk for pending in batch)
+        elif self.recorder.context is not None:
             objects = self.recorder.as_written([pending.obj for pending in batch])
             self.recorder.save(self.recorder.build(objects, CREATE))
 
@@ -177,16 +190,32 @@ class Flusher:
                 self.sides.setdefault(table.related_model, set()).update(changed)
 
     def record_sides(self) -> None:
-        """Record the far-side objects of changed through rows (an address assigned to an interface), per batch.
+        """Record the objects created at a far side of through rows, then the other far-side objects, per batch.
 
-        An object the run recorded already (created in this flush, say) has its record refreshed.
+        An object the run recorded already (in an earlier flush, say) has its record refreshed.
         """
+        for model, pks in self.unrecorded.items():
+            for start in range(0, len(pks), self.batch_size):
+                objects = self.recorder.reload(model, pks[start : start + self.batch_size])
+                self.recorder.save(self.recorder.build(objects, CREATE))
+            self.sides.get(model, set()).difference_update(pks)
         for model, pks in self.sides.items():
             remaining = sorted(pks, key=str)
             for start in range(0, len(remaining), self.batch_size):
                 with transaction.atomic(using=router.db_for_write(model)):
                     self.recorder.touch(model, remaining[start : start + self.batch_size])
-        self.sides = {}
+        self.sides, self.unrecorded = {}, {}
+
+
+def far_sides(steps: list[Step]) -> set[type[Model]]:
+    """Return the models at the far side of the through rows the steps write, whose changes Nautobot records."""
+    models = set()
+    for model, writes, _, _ in steps:
+        for name in {name for pending in writes for name in pending.related}:
+            table = ThroughTable.of(model, name)
+            if table.logs_sides:
+                models.add(table.related_model)
+    return models
 
 
 def referrers_first(groups: list[tuple[type[Model], list[PendingWrite]]]) -> list[tuple[type[Model], list]]:

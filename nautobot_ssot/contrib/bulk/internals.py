@@ -562,6 +562,23 @@ def snapshot_tracked_fields(obj: Model) -> None:
     obj._snapshot_tracked_fields()
 
 
+def finds_closest_parent(obj: Model) -> bool:
+    """Whether ``clean()`` of ``obj`` looks up its parent prefix with ``_get_closest_parent`` (an IP address)."""
+    from nautobot.ipam.models import NamespaceParentedModelMixin  # noqa: PLC0415  (models load after apps)
+
+    return isinstance(obj, NamespaceParentedModelMixin)
+
+
+def namespace_of(obj: Model) -> Model:
+    """The namespace an IP address's ``clean()`` looks its parent up in (``_namespace``)."""
+    return obj._namespace
+
+
+def seed_closest_parent(obj: Model, namespace_pk: Any, host: str, parent: Model) -> None:
+    """Make ``_get_closest_parent(host)`` of an IP address answer ``parent`` without a query (its memo)."""
+    obj._closest_parent_cache[(namespace_pk, host)] = parent
+
+
 def live_receivers(signal: Signal, sender: type[Model]) -> list[Any]:
     """Return the receivers ``signal`` calls when ``sender`` sends it."""
     live = signal._live_receivers(sender)

@@ -147,7 +147,11 @@ def reproductions() -> dict[type, Reproduction]:
         ),
         Reproduction(
             NamespaceParentedModelMixin,
-            (("save", "d7f95b16d843"), ("_snapshot_tracked_fields", "81e637611795")),
+            (
+                ("save", "d7f95b16d843"),
+                ("_snapshot_tracked_fields", "81e637611795"),
+                ("_get_closest_parent", "a1ab529faea5"),
+            ),
             written=snapshot_hosts,
             cleans=True,
         ),

@@ -27,6 +27,7 @@ from nautobot_ssot.contrib.bulk import reproduced
 from nautobot_ssot.contrib.bulk.cachememo import CacheMemo
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder
 from nautobot_ssot.contrib.bulk.flush import Flusher
+from nautobot_ssot.contrib.bulk.parents import ParentPrefixes
 from nautobot_ssot.contrib.bulk.pending import PendingIndex, PendingQueue, PendingWrite, RelatedKeys
 from nautobot_ssot.contrib.bulk.support import plan_fallback_reason
 from nautobot_ssot.contrib.bulk.validation import BulkValidator
@@ -55,6 +56,8 @@ class BulkWriter:
         updates: Objects accepted for update.
         deletes: Objects accepted for deletion.
         loaded: Database objects read when the adapter loaded, per (model name, unique id), for updates and deletes.
+        memo: Nautobot's cached lookups, answered from memory while objects are accepted and written.
+        parents: The prefixes of the namespaces IP addresses are accepted in (their parents, found in memory).
     """
 
     deferred: ClassVar[bool] = True
@@ -68,6 +71,7 @@ class BulkWriter:
     deletes: PendingQueue = field(default_factory=PendingQueue)
     loaded: dict[tuple[str, str], Model] = field(default_factory=dict)
     memo: CacheMemo = field(default_factory=CacheMemo)
+    parents: ParentPrefixes = field(default_factory=ParentPrefixes)
     _decisions: dict[type, bool] = field(default_factory=dict)
     _index: PendingIndex = field(default_factory=PendingIndex)
     _shared: dict[tuple[type[Model], Any], Model] = field(default_factory=dict)
@@ -118,6 +122,7 @@ class BulkWriter:
                 if not kind.after_save:
                     kind.save(obj, values, self.adapter)
             related = self._related(plan.kinds, values, None)
+            self.parents.seed(obj)
             self.validator.validate(obj)
             reproduced.accept(obj)
         self.validator.pending.add(obj.pk)
@@ -141,6 +146,7 @@ class BulkWriter:
                     kind.save(obj, values, self.adapter)
             related = self._related(kinds, values, obj)
             if any(not kind.after_save for kind in kinds) or reproduced.cleans_on_save(type(obj)):
+                self.parents.seed(obj)
                 self.validator.validate(obj)
             reproduced.accept(obj)
             fields = changed_fields(obj, before)
