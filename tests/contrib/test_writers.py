@@ -219,9 +219,8 @@ class WriterFidelityTestCase(TestCase):
                 self.assertEqual(rows, default[key])
 
     def test_bulk_path_stores_what_the_standard_path_stores(self):
-        """VLANs, interfaces (with their address assignments) and IP addresses are written in bulk.
-
-        Devices and prefixes fall back to the default path (``WriterChoiceTestCase``).
+        """VLANs, devices (with their components), interfaces (with their address assignments) and IP addresses
+        are written in bulk; prefixes fall back to the default path (``WriterChoiceTestCase``).
         """
         standard = self.run_path(deferred_change_records=False)
         bulk = self.run_path(bulk=True)
@@ -266,6 +265,10 @@ class SiteB(LocationModel):
 
 
 class DeviceAtSiteB(NetDevice):
+    """Written on the default path (the bulk path could write devices) to mix the two paths in one run."""
+
+    _bulk = False
+
     @classmethod
     def get_queryset(cls):
         return Device.objects.filter(location__name="Site B")
@@ -317,8 +320,7 @@ class WriterChoiceTestCase(TestCase):
         self.assertIsInstance(NetAdapter(job=None).writer_for(NetDevice), DeferredWriter)
         self.assertIs(type(NetAdapter(job=None, deferred_change_records=False).writer_for(NetDevice)), StandardWriter)
         bulk = NetAdapter(job=None, bulk=True)
-        self.assertIsInstance(bulk.writer_for(NetDevice), DeferredWriter)
-        for model_class in (VLANModel, NetInterface, IPAddressModel, LocationOnly):
+        for model_class in (VLANModel, NetDevice, NetInterface, IPAddressModel, LocationOnly):
             self.assertIsInstance(bulk.writer_for(model_class), BulkWriter)
         self.assertIsInstance(bulk.writer_for(PrefixModel), DeferredWriter)
         self.assertIs(bulk.writer_for(LocationOnly), bulk.writer_for(LocationOnly))

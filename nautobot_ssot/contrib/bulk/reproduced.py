@@ -21,6 +21,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model
@@ -128,9 +129,68 @@ def snapshot_hosts(model: type[Model], objects: Sequence[Model], created: bool) 
         internals.snapshot_tracked_fields(obj)
 
 
+def device_components(model: type[Model], objects: Sequence[Model], created: bool) -> None:
+    """``Device.save()``: a new device gets its type's components; an updated one moves its child devices along."""
+    from nautobot.apps.dcim import is_auto_component_creation_suppressed  # noqa: PLC0415  (models load after apps)
+
+    if not created:
+        for device in objects:
+            move_children(device)
+    elif not is_auto_component_creation_suppressed():
+        create_components(objects)
+
+
+def create_components(devices: Sequence[Model]) -> None:
+    """``Device.create_components()`` for a batch: each kind of component made from the templates, in one insert.
+
+    The kinds come in the order Nautobot creates them (a front port needs its device's rear ports).
+    """
+    from django.core.cache import cache  # noqa: PLC0415
+    from nautobot.core.utils.cache import construct_cache_key  # noqa: PLC0415
+
+    by_type: dict[Any, list[Model]] = {}
+    for device in devices:
+        by_type.setdefault(device.device_type_id, []).append(device)
+    for component, templates in component_templates():
+        rows = []
+        for group in by_type.values():
+            found = list(getattr(group[0].device_type, templates).all())
+            rows += [template.instantiate(device=device) for device in group for template in found]
+        component.objects.bulk_create(rows)
+    methods = ("has_device_bays", "has_module_bays")
+    keys = [construct_cache_key(device, method_name=name, branch_aware=True) for device in devices for name in methods]
+    cache.delete_many(keys)
+
+
+def component_templates() -> list[tuple[type[Model], str]]:
+    """Each component model with the device type's templates of it, in the order ``create_components()`` uses."""
+    from nautobot.dcim import models  # noqa: PLC0415  (models load after apps)
+
+    return [
+        (models.ConsolePort, "console_port_templates"),
+        (models.ConsoleServerPort, "console_server_port_templates"),
+        (models.PowerPort, "power_port_templates"),
+        (models.PowerOutlet, "power_outlet_templates"),
+        (models.Interface, "interface_templates"),
+        (models.RearPort, "rear_port_templates"),
+        (models.FrontPort, "front_port_templates"),
+        (models.DeviceBay, "device_bay_templates"),
+        (models.ModuleBay, "module_bay_templates"),
+    ]
+
+
+def move_children(device: Model) -> None:
+    """``Device.save()``: the devices in the bays of a device follow its location and rack (each saved)."""
+    for child in device.get_children():
+        if child.location != device.location or child.rack != device.rack:
+            child.location, child.rack = device.location, device.rack
+            child.save()
+
+
 @cache
 def reproductions() -> dict[type, Reproduction]:
     """Return the reproduced ``save()`` of each class, keyed by the class defining it."""
+    from nautobot.dcim.models import Device  # noqa: PLC0415
     from nautobot.dcim.models.device_components import (  # noqa: PLC0415  (models load after apps)
         BaseInterface,
         CableTermination,
@@ -139,6 +199,12 @@ def reproductions() -> dict[type, Reproduction]:
     from nautobot.ipam.models import VLAN, NamespaceParentedModelMixin  # noqa: PLC0415
 
     known = (
+        Reproduction(
+            Device,
+            (("save", "671ae89cae3e"), ("create_components", "e8c432d5f0cd")),
+            written=device_components,
+            refused_fields=frozenset({"cluster"}),
+        ),
         Reproduction(VLAN, (("save", "6006a7c229ec"), ("__init__", "aea8cf6554c1"))),
         Reproduction(ModularComponentModel, (("save", "e75854dc4a55"),), accepted=device_from_module),
         Reproduction(CableTermination, (("save", "e6869277fbe7"),), refused_fields=frozenset({"cable"})),

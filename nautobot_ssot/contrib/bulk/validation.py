@@ -23,6 +23,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import ForeignKey, Model, UniqueConstraint
+from nautobot.core.models.tree_queries import TreeModel
 
 UniqueKey = tuple[str, ...]
 
@@ -174,12 +175,13 @@ class BulkValidator:
 
 @contextmanager
 def hidden_primary_key(obj: Model) -> Iterator[None]:
-    """Clean a new object without its (generated, unused) primary key, as an object that has none yet.
+    """Clean a new tree object without its (generated, unused) primary key, as an object that has none yet.
 
     A new object cannot be its own ancestor, so tree models skip their loop check, which would otherwise look
-    up parents that are still queued for creation in the database.
+    up parents that are still queued for creation in the database. Other models keep it: their ``clean()`` may
+    filter on the object itself (a device's interfaces), which needs a primary key, and finds nothing.
     """
-    if not obj._state.adding:
+    if not (obj._state.adding and isinstance(obj, TreeModel)):
         yield
         return
     pk = obj.pk
