@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from nautobot.apps.dcim import SkipAutoComponentCreation
 from nautobot.apps.testing import TestCase
 from nautobot.dcim.models import (
     ConsolePort,
     Device,
+    DeviceBay,
     Interface,
+    Location,
     Module,
     ModuleBay,
     ModuleType,
@@ -23,7 +26,7 @@ from nautobot_ssot.contrib import NautobotAdapter, NautobotModel
 from nautobot_ssot.contrib.bulk import reproduced
 from nautobot_ssot.contrib.bulk.reproduced import Reproduction, changed_m2m_source, reproductions
 from nautobot_ssot.contrib.bulk.support import model_fallback_reason
-from tests.contrib.test_writers import make_network_fixtures, network, sync
+from tests.contrib.test_writers import NetDevice, make_network_fixtures, network, sync
 
 
 class ReproductionCanaryTestCase(TestCase):
@@ -111,6 +114,54 @@ class ReproducedSaveTestCase(TestCase):
         interface = Interface(module=module, name="lc0", type="virtual")
         reproduced.accept(interface)
         self.assertEqual(interface.device, device)
+
+
+class RoutersOnly(NetDevice):
+    """The devices ``network()`` describes (a child device installed in one is left alone)."""
+
+    @classmethod
+    def get_queryset(cls):
+        return Device.objects.filter(name__in=["r0", "r1"])
+
+
+class RoutersAdapter(NautobotAdapter):
+    device = RoutersOnly
+    top_level = ("device",)
+
+
+class ReproducedDeviceSaveTestCase(TestCase):
+    """Devices written in bulk get their type's components and move their child devices, as ``Device.save()``."""
+
+    @classmethod
+    def setUpTestData(cls):
+        make_network_fixtures()
+        cls.tester = User.objects.create(username="reproduced-devices")
+
+    def sync_devices(self, location: str = "Site A") -> None:
+        devices = [{**row, "location__name": location} for row in network()["device"]]
+        self.assertEqual(sync({"device": devices}, self.tester, RoutersAdapter, bulk=True), 0)
+
+    def test_new_devices_get_their_types_components(self):
+        self.sync_devices()
+        names = Interface.objects.filter(device__name__in=["r0", "r1"]).values_list("device__name", "name")
+        self.assertEqual(sorted(names), [("r0", "mgmt0"), ("r1", "mgmt0")])
+
+    def test_no_components_while_their_creation_is_suppressed(self):
+        with SkipAutoComponentCreation():
+            self.sync_devices()
+        self.assertFalse(Interface.objects.filter(device__name__in=["r0", "r1"]).exists())
+
+    def test_an_updated_device_moves_its_child_devices_along(self):
+        self.sync_devices()
+        parent = Device.objects.get(name="r0")
+        child = Device.objects.create(
+            name="blade", device_type=parent.device_type, role=parent.role, location=parent.location, status=active()
+        )
+        DeviceBay.objects.create(device=parent, name="bay1", installed_device=child)
+        Location.objects.create(name="Site C", location_type=parent.location.location_type, status=active())
+        self.sync_devices(location="Site C")
+        child.refresh_from_db()
+        self.assertEqual(child.location.name, "Site C")
 
 
 def active() -> Status:
