@@ -196,12 +196,15 @@ class SerializerMemo:
                 memo = self.nested.setdefault((type(serializer), name), {})
                 internals.override(nested, "to_representation", remembered(nested.to_representation, memo))
         self._prepare(serializer)
+
+    def _prepare(self, serializer: Serializer) -> None:
+        """Template the serializer's URLs, fix its time fields' zone for the batch, read plain attributes directly.
+
+        Its natural slugs (a nested serializer's too) are made by ``slugs`` where the model's are the base ones.
+        """
         model = serializer.Meta.model
         if getattr(model, "natural_slug", None) is BaseModel.natural_slug and "natural_slug" in serializer.fields:
             internals.override(serializer, "get_natural_slug", self.slugs)
-
-    def _prepare(self, serializer: Serializer) -> None:
-        """Template the serializer's URLs, fix its time fields' zone for the batch, read plain attributes directly."""
         for serializer_field in serializer.fields.values():
             if isinstance(serializer_field, HyperlinkedRelatedField) and serializer_field.lookup_field == "pk":
                 internals.override(serializer_field, "get_url", self._hyperlink(serializer_field.get_url))
