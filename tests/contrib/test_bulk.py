@@ -20,10 +20,11 @@ from django.utils.translation import gettext_lazy
 from nautobot.apps.testing import TestCase
 from nautobot.core.celery.encoders import NautobotKombuJSONEncoder
 from nautobot.core.models.utils import serialize_object, serialize_object_v2
-from nautobot.dcim.models import Device, Location, LocationType
+from nautobot.dcim.models import Location, LocationType
 from nautobot.extras.choices import CustomFieldTypeChoices, ObjectChangeEventContextChoices
 from nautobot.extras.context_managers import web_request_context
 from nautobot.extras.models import CustomField, ObjectChange, Status, Tag
+from nautobot.ipam.models import Prefix
 from nautobot.tenancy.models import Tenant, TenantGroup
 from nautobot.users.models import User
 
@@ -71,13 +72,14 @@ class BulkAdapter(NautobotAdapter):
     top_level = ("tenant", "location")
 
 
-class DeviceModel(NautobotModel):
-    _model = Device
-    _modelname = "device"
-    _identifiers = ("name",)
+class PrefixOnly(NautobotModel):
+    _model = Prefix
+    _modelname = "prefix"
+    _identifiers = ("network", "prefix_length")
     _bulk = True
 
-    name: str
+    network: str
+    prefix_length: int
 
 
 def records(sites: int, changed: bool = False) -> dict[str, list[dict[str, Any]]]:
@@ -298,15 +300,15 @@ class BulkPathTestCase(TestCase):
             validator.validate(Tenant(name="New"))
 
     def test_models_with_their_own_save_fall_back(self):
-        self.assertIn("Device.save()", model_fallback_reason(Device))
+        self.assertIn("Prefix.delete()", model_fallback_reason(Prefix))
         self.assertIsNone(model_fallback_reason(Location))
         adapter = NautobotAdapter(job=None, bulk=True)
         with self.assertLogs("nautobot_ssot.contrib.bulk.writer", "INFO") as logs:
-            self.assertFalse(adapter.bulk_writer.accepts(DeviceModel))
-            self.assertFalse(adapter.bulk_writer.accepts(DeviceModel))
+            self.assertFalse(adapter.bulk_writer.accepts(PrefixOnly))
+            self.assertFalse(adapter.bulk_writer.accepts(PrefixOnly))
         self.assertEqual(len(logs.output), 1)
         self.assertIn("object by object, not in bulk", logs.output[0])
-        self.assertEqual(ContentType.objects.get_for_model(Device).model, "device")
+        self.assertEqual(ContentType.objects.get_for_model(Prefix).model, "prefix")
 
 
 class BulkOptInTestCase(TestCase):
@@ -322,8 +324,8 @@ class BulkOptInTestCase(TestCase):
     def test_the_diff_is_applied_with_the_collector_paused_only_when_every_model_is_bulk(self):
         class MixedAdapter(NautobotAdapter):
             location = BulkLocation
-            device = DeviceModel
-            top_level = ("location", "device")
+            prefix = PrefixOnly
+            top_level = ("location", "prefix")
 
         bulk = BulkAdapter(job=None, bulk=True)
         with bulk.applying():
@@ -332,7 +334,7 @@ class BulkOptInTestCase(TestCase):
         mixed = MixedAdapter(job=None, bulk=True)
         with self.assertLogs("nautobot_ssot.contrib.bulk.writer", "INFO"), mixed.applying():
             self.assertTrue(gc.isenabled())
-            self.assertIs(CacheMemo.current(), mixed.bulk_writer.memo)  # the device writes deferred, with the memo
+            self.assertIs(CacheMemo.current(), mixed.bulk_writer.memo)  # the prefix writes deferred, with the memo
         with NautobotAdapter(job=None, deferred_change_records=False).applying():
             self.assertIsNone(CacheMemo.current())
         self.assertTrue(gc.isenabled())

@@ -250,6 +250,73 @@ class WriterFidelityTestCase(TestCase):
         self.assertEqual({pk for pk in created if pk not in recorded}, {pk for pk in created if is_fixture(pk)})
 
 
+class AssignmentModel(NautobotModel):
+    """An IP address assignment synced as an object of its own (as 4.x integrations do)."""
+
+    _model = IPAddressToInterface
+    _modelname = "assignment"
+    _identifiers = ("interface__device__name", "interface__name", "ip_address__host")
+    _attributes = ("is_preferred",)
+
+    interface__device__name: str
+    interface__name: str
+    ip_address__host: str
+    is_preferred: bool = False
+
+
+class AssignmentAdapter(NautobotAdapter):
+    assignment = AssignmentModel
+    top_level = ("assignment",)
+
+
+def assignments(*rows: tuple[str, str, str, bool]) -> dict[str, list[dict[str, Any]]]:
+    """Assignment records from (device, interface, host, preferred) rows."""
+    keys = ("interface__device__name", "interface__name", "ip_address__host", "is_preferred")
+    return {"assignment": [dict(zip(keys, row, strict=True)) for row in rows]}
+
+
+class AssignmentFidelityTestCase(TestCase):
+    """IP address assignments synced as objects: the same rows and records on the 4.x-style and the bulk path.
+
+    Both sides of an assignment get a change record when it is created or deleted, and deleting the assignment of
+    a device's primary address clears the device's primary address, which is recorded too.
+    """
+
+    @classmethod
+    def setUpTestData(cls):
+        make_network_fixtures()
+        sync(network(), User.objects.create(username="network-builder"))
+        r0 = Device.objects.get(name="r0")
+        r0.primary_ip4 = IPAddress.objects.get(host="10.0.0.1")
+        r0.save()
+        cls.tester = User.objects.create(username="assignment-tester")
+
+    def run_path(self, **options: Any) -> dict[str, Any]:
+        """Add and prefer assignments, then drop the primary address's; return what is stored (then roll back)."""
+        savepoint = transaction.savepoint()
+        steps = (
+            assignments(("r0", "eth0", "10.0.0.1", False), ("r0", "eth1", "10.0.0.1", True)),
+            assignments(("r0", "eth1", "10.0.0.1", False), ("r0", "eth2", "10.0.0.3", True)),
+            assignments(("r0", "eth2", "10.0.0.3", True)),
+        )
+        for data in steps:
+            self.assertEqual(sync(data, self.tester, AssignmentAdapter, **options), 0)
+        state = stored(self.tester)
+        state["primary"] = Device.objects.get(name="r0").primary_ip4_id
+        transaction.savepoint_rollback(savepoint)
+        return state
+
+    def test_bulk_path_stores_what_the_standard_path_stores(self):
+        self.assertIsInstance(AssignmentAdapter(job=None, bulk=True).writer_for(AssignmentModel), BulkWriter)
+        standard = self.run_path(deferred_change_records=False)
+        bulk = self.run_path(bulk=True)
+        self.assertIsNone(standard["primary"])
+        self.assertIn("device:r0", " ".join(standard["changes"]))
+        for key, rows in standard.items():
+            with self.subTest(key):
+                self.assertEqual(rows, bulk[key])
+
+
 def is_fixture(pk: Any) -> bool:
     """Whether ``pk`` is an object created by the fixtures (no change record) rather than by a sync."""
     return (

@@ -10,14 +10,16 @@ write not stored yet is reported as failed and the flush raises ``FlushFailed``,
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, router, transaction
 from django.db.models import DateField, Field, Model, ProtectedError, RestrictedError
+from django.db.models.signals import post_save
 from django.utils import timezone
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ContactAssociation, Note
@@ -26,7 +28,7 @@ from nautobot_ssot.contrib.bulk import internals, reproduced
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, load_for_serializer
 from nautobot_ssot.contrib.bulk.deferred import CONNECTION_ERRORS, FlushFailed
 from nautobot_ssot.contrib.bulk.pending import PendingQueue, PendingWrite
-from nautobot_ssot.contrib.bulk.relations import ThroughTable
+from nautobot_ssot.contrib.bulk.relations import ThroughTable, logged_sides
 from nautobot_ssot.contrib.bulk.trees import TreeCaches
 from nautobot_ssot.contrib.bulk.validation import BulkValidator
 from nautobot_ssot.contrib.errors import describe_error
@@ -147,6 +149,7 @@ class Flusher:
         reproduced.written(model, [pending.obj for pending in batch], created=True)
         self.trees.created(model, [pending.obj for pending in batch])
         self._write_related(model, batch, known_empty=True)
+        self.sides_of([pending.obj for pending in batch])
         if model in self.unrecorded:
             self.unrecorded[model].extend(pending.obj.pk for pending in batch)
         elif self.recorder.context is not None:
@@ -174,8 +177,14 @@ class Flusher:
         for victim_model, victims in internals.collected(collector).items():
             self.recorder.save(self.recorder.build(victims, DELETE))
             forget_attachments(victim_model, [victim.pk for victim in victims])
-        with internals.without_change_context():
+        self.sides_of(objects)
+        with saved_meanwhile() as saved, internals.without_change_context():
             collector.delete()
+        for saved_model, saved_pks in saved.items():
+            self.sides.setdefault(saved_model, set()).update(saved_pks)
+        for side_model, side_pks in self.sides.items():
+            self.recorder.touch(side_model, sorted(side_pks, key=str))
+        self.sides = {}
         self.trees.changed(model)
         self.validator.release(model, pks)
 
@@ -188,6 +197,13 @@ class Flusher:
             changed = table.write(wanted, known_empty=known_empty)
             if changed and table.logs_sides:
                 self.sides.setdefault(table.related_model, set()).update(changed)
+
+    def sides_of(self, objects: list[Model]) -> None:
+        """Keep the far-side objects of through rows created or deleted directly (as Nautobot records them)."""
+        if objects and self.recorder.context is not None:
+            for attname, related in logged_sides(type(objects[0])):
+                values = {getattr(obj, attname) for obj in objects} - {None}
+                self.sides.setdefault(related, set()).update(values)
 
     def record_sides(self) -> None:
         """Record the objects created at a far side of through rows, then the other far-side objects, per batch.
@@ -211,6 +227,7 @@ def far_sides(steps: list[Step]) -> set[type[Model]]:
     """Return the models at the far side of the through rows the steps write, whose changes Nautobot records."""
     models = set()
     for model, writes, _, _ in steps:
+        models.update(related for _, related in logged_sides(model))
         for name in {name for pending in writes for name in pending.related}:
             table = ThroughTable.of(model, name)
             if table.logs_sides:
@@ -255,6 +272,28 @@ def derives_its_value(model_field: Field) -> bool:
     """Whether a field computes its value in ``pre_save()`` (such as the natural ordering of a name)."""
     own = type(model_field).pre_save is not Field.pre_save
     return own and not isinstance(model_field, DateField) and not model_field.primary_key
+
+
+@contextmanager
+def saved_meanwhile() -> Iterator[dict[type[Model], set[Any]]]:
+    """Collect the objects this thread saves inside the block (a delete receiver saving another object).
+
+    Nautobot records such a save as an update of that object; the bulk path deletes without the change context,
+    so it records them itself afterwards.
+    """
+    saved: dict[type[Model], set[Any]] = {}
+    thread = threading.get_ident()
+
+    def note(sender: type[Model], instance: Model, **kwargs: Any) -> None:
+        if threading.get_ident() == thread and hasattr(instance, "to_objectchange"):
+            saved.setdefault(sender, set()).add(instance.pk)
+
+    uid = f"ssot-saved-meanwhile-{id(saved)}"
+    post_save.connect(note, weak=False, dispatch_uid=uid)
+    try:
+        yield saved
+    finally:
+        post_save.disconnect(dispatch_uid=uid)
 
 
 def forget_attachments(model: type[Model], pks: Sequence[Any]) -> None:

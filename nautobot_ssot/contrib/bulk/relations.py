@@ -94,3 +94,13 @@ class ThroughTable:
             internals.raw_delete(rows)
         else:
             rows.delete()
+
+
+def logged_sides(through: type[Model]) -> list[tuple[str, type[Model]]]:
+    """Return the columns, with their models, of a through model's objects whose change Nautobot records.
+
+    Nautobot records them when a row is created or deleted directly (an IP address assignment's interface and
+    address).
+    """
+    names = get_change_logged_m2m_through_side_field_names().get(through, ())
+    return [(through._meta.get_field(name).attname, through._meta.get_field(name).related_model) for name in names]

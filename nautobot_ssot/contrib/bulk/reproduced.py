@@ -10,8 +10,8 @@ Each reproduction names the source it was checked against (a digest of every met
 Nautobot's source differs, or cannot be read, the model falls back to being saved object by object: a changed
 ``save()`` is never skipped silently. ``tests/contrib/bulk/test_reproduced.py`` holds the canaries.
 
-The through tables of to-many relations have ``m2m_changed`` receivers of their own; ``HANDLED_M2M_RECEIVERS``
-lists those whose checks the bulk-written rows pass by construction.
+Some models and the through tables of to-many relations have signal receivers of their own;
+``handled_receivers()`` lists those whose effect the bulk path has, with the source each was checked against.
 """
 
 from __future__ import annotations
@@ -254,12 +254,16 @@ def written(model: type[Model], objects: Sequence[Model], created: bool) -> None
 
 
 @cache
-def handled_m2m_receivers() -> dict[str, tuple[Callable, str]]:
-    """Return the through-table receivers whose checks bulk-written rows pass, with the source checked.
+def handled_receivers() -> dict[str, tuple[Callable, str]]:
+    """Return the receivers the bulk path knows to have their effect, with the source each was checked against.
 
-    ``validate_interface_ip_assignments`` runs ``full_clean()`` on the IP address assignments added to an
-    interface: an assignment names exactly one interface and is unique per (address, interface). The bulk path
-    writes an interface's ``ip_addresses`` rows with that interface alone, one row per address.
+    - ``validate_interface_ip_assignments`` runs ``full_clean()`` on the IP address assignments added to an
+      interface: an assignment names exactly one interface and is unique per (address, interface). The bulk path
+      writes an interface's ``ip_addresses`` rows with that interface alone, one row per address.
+    - ``ip_address_to_interface_assignment_created`` runs ``full_clean()`` on an assignment once it is saved: the
+      bulk path validates every assignment before it is queued.
+    - ``ip_address_to_interface_pre_delete`` clears the host's primary address that loses its last assignment: the
+      bulk path deletes through Django's deletion collector, which calls it, and records the hosts it saves.
     """
     from nautobot.ipam import signals  # noqa: PLC0415  (models load after apps)
     from nautobot.ipam.models import IPAddressToInterface  # noqa: PLC0415
@@ -270,22 +274,30 @@ def handled_m2m_receivers() -> dict[str, tuple[Callable, str]]:
             "c1c504b35eec",
         ),
         "nautobot.ipam.models.IPAddressToInterface.clean": (IPAddressToInterface.clean, "b078d49482c7"),
+        "nautobot.ipam.signals.ip_address_to_interface_assignment_created": (
+            signals.ip_address_to_interface_assignment_created,
+            "7d07d0806002",
+        ),
+        "nautobot.ipam.signals.ip_address_to_interface_pre_delete": (
+            signals.ip_address_to_interface_pre_delete,
+            "4afcb7e2af12",
+        ),
     }
 
 
-def m2m_receiver_unchecked(name: str) -> str | None:
-    """Return why a through-table receiver is not known to pass on bulk-written rows; None when it is."""
+def receiver_unchecked(name: str) -> str | None:
+    """Return why a receiver is not known to have its effect on the bulk path; None when it is."""
     if name in internals.HANDLED_RECEIVERS:
         return None
-    if name not in handled_m2m_receivers():
-        return f"the receiver {name} runs when its rows change"
-    return changed_m2m_source()
+    if name not in handled_receivers():
+        return f"the receiver {name} runs"
+    return changed_receiver_source()
 
 
 @cache
-def changed_m2m_source() -> str | None:
-    """Return which checked through-table receiver or ``clean()`` changed; None when none did."""
-    for name, (function, digest) in handled_m2m_receivers().items():
+def changed_receiver_source() -> str | None:
+    """Return which checked receiver (or what it calls) changed; None when none did."""
+    for name, (function, digest) in handled_receivers().items():
         try:
             if source_digest(function) != digest:
                 return f"{name} is not the one the bulk path was checked against"

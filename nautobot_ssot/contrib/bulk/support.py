@@ -68,7 +68,7 @@ def model_fallback_reason(model: type[Model]) -> str | None:
         reason = override_reason(klass)
         if reason:
             return reason
-    unknown = sorted(receiver_names(model) - internals.HANDLED_RECEIVERS)
+    unknown = sorted(name for name in receiver_names(model) if reproduced.receiver_unchecked(name))
     if unknown:
         return f"signal receivers {', '.join(unknown)} run on save or delete"
     if model._meta.pk.name != "id" or model._meta.pk.get_default() is None:
@@ -112,9 +112,9 @@ def kind_fallback_reason(model: type[Model], kind: FieldKind) -> str | None:
         return f"'{kind.name}' is not a many-to-many relation"
     through = model._meta.get_field(kind.name).remote_field.through
     for name in sorted(receiver_names(through, (m2m_changed,))):
-        reason = reproduced.m2m_receiver_unchecked(name)
+        reason = reproduced.receiver_unchecked(name)
         if reason:
-            return f"'{kind.name}': {reason}"
+            return f"'{kind.name}': {reason} when its rows change"
     return None
 
 

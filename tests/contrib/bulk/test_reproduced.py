@@ -18,13 +18,13 @@ from nautobot.dcim.models import (
     PowerPort,
 )
 from nautobot.extras.models import Status
-from nautobot.ipam.models import VLAN, IPAddress, Prefix, VLANGroup
+from nautobot.ipam.models import VLAN, IPAddress, IPAddressToInterface, Prefix, VLANGroup
 from nautobot.users.models import User
 from nautobot.virtualization.models import VMInterface
 
 from nautobot_ssot.contrib import NautobotAdapter, NautobotModel
 from nautobot_ssot.contrib.bulk import reproduced
-from nautobot_ssot.contrib.bulk.reproduced import Reproduction, changed_m2m_source, reproductions
+from nautobot_ssot.contrib.bulk.reproduced import Reproduction, changed_receiver_source, reproductions
 from nautobot_ssot.contrib.bulk.support import model_fallback_reason
 from tests.contrib.test_writers import NetDevice, make_network_fixtures, network, sync
 
@@ -37,15 +37,15 @@ class ReproductionCanaryTestCase(TestCase):
             with self.subTest(owner.__name__):
                 self.assertIsNone(reproduction.changed_source())
 
-    def test_the_through_table_checks_are_the_ones_checked(self):
-        self.assertIsNone(changed_m2m_source())
+    def test_the_handled_receivers_are_the_ones_checked(self):
+        self.assertIsNone(changed_receiver_source())
 
     def test_a_changed_method_is_not_taken_as_reproduced(self):
         stale = Reproduction(VLAN, (("save", "000000000000"),))
         self.assertEqual(stale.changed_source(), "VLAN.save() is not the one the bulk path was checked against")
 
     def test_the_network_models_are_written_in_bulk_and_prefix_is_not(self):
-        for model in (VLAN, Device, Interface, ConsolePort, PowerPort, VMInterface, IPAddress):
+        for model in (VLAN, Device, Interface, ConsolePort, PowerPort, VMInterface, IPAddress, IPAddressToInterface):
             with self.subTest(model.__name__):
                 self.assertIsNone(model_fallback_reason(model))
         self.assertEqual(model_fallback_reason(Prefix), "Prefix.delete() has its own logic")
