@@ -13,8 +13,9 @@ from nautobot.dcim.models import Device, Interface, Location
 from nautobot.extras.choices import ObjectChangeEventContextChoices
 from nautobot.extras.context_managers import web_request_context
 from nautobot.extras.models import ObjectChange, TaggedItem
-from nautobot.ipam.models import VLAN, IPAddress, IPAddressToInterface, Prefix, VLANGroup
+from nautobot.ipam.models import VLAN, IPAddress, IPAddressRange, IPAddressToInterface, Prefix, VLANGroup
 from nautobot.users.models import User
+from nautobot.virtualization.models import Cluster, ClusterType, VirtualMachine, VMInterface
 
 from nautobot_ssot.contrib import NautobotAdapter, NautobotModel
 from nautobot_ssot.contrib.bulk import BulkWriter
@@ -28,7 +29,7 @@ from tests.contrib.fixtures import content_types, make_base, make_device_fixture
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 VOLATILE = {"id", "created", "last_updated", "time"}
 """Columns and serialized keys that differ between two runs by nature (generated ids, timestamps)."""
-MODELS = (Device, Interface, IPAddress, IPAddressToInterface, Prefix, VLAN)
+MODELS = (Device, Interface, IPAddress, IPAddressToInterface, Prefix, VLAN, VirtualMachine, VMInterface, IPAddressRange)
 
 
 class NetDevice(NautobotModel):
@@ -312,6 +313,99 @@ class AssignmentFidelityTestCase(TestCase):
         bulk = self.run_path(bulk=True)
         self.assertIsNone(standard["primary"])
         self.assertIn("device:r0", " ".join(standard["changes"]))
+        for key, rows in standard.items():
+            with self.subTest(key):
+                self.assertEqual(rows, bulk[key])
+
+
+class VMModel(NautobotModel):
+    _model = VirtualMachine
+    _modelname = "vm"
+    _identifiers = ("name",)
+    _attributes = ("cluster__name", "status__name")
+
+    name: str
+    cluster__name: str = "Farm"
+    status__name: str = "Active"
+
+
+class VMInterfaceModel(NautobotModel):
+    _model = VMInterface
+    _modelname = "vminterface"
+    _identifiers = ("virtual_machine__name", "name")
+    _attributes = ("description", "status__name", "ip_addresses")
+
+    virtual_machine__name: str
+    name: str
+    description: str = ""
+    status__name: str = "Active"
+    ip_addresses: list[IPAddressDict] = []
+
+
+class RangeModel(NautobotModel):
+    _model = IPAddressRange
+    _modelname = "range"
+    _identifiers = ("start_host", "end_host")
+    _attributes = ("status__name", "description")
+
+    start_host: str
+    end_host: str
+    status__name: str = "Active"
+    description: str = ""
+
+
+class VirtualAdapter(NautobotAdapter):
+    range = RangeModel
+    ip_address = IPAddressModel
+    vm = VMModel
+    vminterface = VMInterfaceModel
+    top_level = ("range", "ip_address", "vm", "vminterface")
+
+
+def virtual(step: int) -> dict[str, list[dict[str, Any]]]:
+    """Two VMs with an interface and an address each, and an address range; later steps change and remove some."""
+    ips = [{"host": f"10.0.0.{50 + n}", "mask_length": 24} for n in range(2)]
+    interfaces = [
+        {"virtual_machine__name": f"vm{n}", "name": "eth0", "ip_addresses": [ips[n].copy()]} for n in range(2)
+    ]
+    ranges = [{"start_host": "10.0.0.100", "end_host": "10.0.0.120"}]
+    if step >= 1:
+        interfaces[0]["description"] = "uplink"
+        interfaces[1]["ip_addresses"] = []
+        ranges[0]["description"] = "dhcp"
+    if step >= 2:
+        del interfaces[1], ips[1], ranges[0]
+    vms = [{"name": f"vm{n}"} for n in range(2)]
+    return {"range": ranges, "ip_address": ips, "vm": vms, "vminterface": interfaces}
+
+
+class VirtualFidelityTestCase(TestCase):
+    """VM interfaces with their addresses, and address ranges: the same on the 4.x-style and the bulk path."""
+
+    @classmethod
+    def setUpTestData(cls):
+        make_network_fixtures()
+        base_active = IPAddress._meta.get_field("status").related_model.objects.get(name="Active")
+        base_active.content_types.add(*content_types(VirtualMachine, VMInterface, IPAddressRange))
+        Cluster.objects.create(name="Farm", cluster_type=ClusterType.objects.create(name="KVM"))
+        cls.tester = User.objects.create(username="virtual-tester")
+
+    def run_path(self, **options: Any) -> dict[str, Any]:
+        savepoint = transaction.savepoint()
+        for step in range(3):
+            self.assertEqual(sync(virtual(step), self.tester, VirtualAdapter, **options), 0)
+        state = stored(self.tester)
+        transaction.savepoint_rollback(savepoint)
+        return state
+
+    def test_bulk_path_stores_what_the_standard_path_stores(self):
+        bulk_adapter = VirtualAdapter(job=None, bulk=True)
+        for model_class in (RangeModel, VMModel, VMInterfaceModel):
+            self.assertIsInstance(bulk_adapter.writer_for(model_class), BulkWriter)
+        standard = self.run_path(deferred_change_records=False)
+        bulk = self.run_path(bulk=True)
+        self.assertEqual(len(standard["vminterface"]), 1)
+        self.assertEqual(len(standard["ipaddresstointerface"]), 1)
         for key, rows in standard.items():
             with self.subTest(key):
                 self.assertEqual(rows, bulk[key])
