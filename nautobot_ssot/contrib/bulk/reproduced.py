@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 
 from nautobot_ssot.contrib.bulk import internals
+from nautobot_ssot.contrib.bulk.validation import Claim
 
 Accepted = Callable[[Model], None]
 Written = Callable[[type[Model], Sequence[Model], bool], None]
@@ -59,6 +60,7 @@ class Reproduction:
         accepted: Applied to each object once validated, before it is queued.
         written: Applied to each batch once its rows are written (model, objects, whether they were created).
         refused_fields: Fields that, when a sync writes them, make ``save()`` do what is not reproduced here.
+        claim: What a validated object may not share with another object queued in the same run.
         cleans: Whether ``save()`` runs ``clean()`` itself (the object is then validated on every update, even
             when only its to-many relations changed).
     """
@@ -69,6 +71,7 @@ class Reproduction:
     written: Written = nothing_after
     refused_fields: frozenset[str] = frozenset()
     cleans: bool = False
+    claim: Callable[[Model], Claim | None] | None = None
 
     def changed_source(self) -> str | None:
         """Return which checked method differs from, or cannot be compared with, its digest; None when all match."""
@@ -127,6 +130,27 @@ def snapshot_hosts(model: type[Model], objects: Sequence[Model], created: bool) 
     """
     for obj in objects:
         internals.snapshot_tracked_fields(obj)
+
+
+def device_uniqueness(obj: Model) -> Claim | None:
+    """What ``DeviceUniquenessValidator`` (run by ``save()`` and ``full_clean()``) would find among pending devices.
+
+    It queries stored devices only; two devices queued in one run are checked against each other here.
+    """
+    from nautobot.apps.utils import get_settings_or_config  # noqa: PLC0415
+    from nautobot.dcim.choices import DeviceUniquenessChoices  # noqa: PLC0415  (models load after apps)
+
+    mode = get_settings_or_config("DEVICE_UNIQUENESS", fallback=DeviceUniquenessChoices.DEFAULT)
+    if not obj.name:
+        return None
+    if mode == DeviceUniquenessChoices.LOCATION_TENANT_NAME:
+        where = f"location {obj.location}" + (f" and tenant {obj.tenant}" if obj.tenant_id else " with no tenant")
+        message = f"A device named '{obj.name}' is written in this run already, in {where}."
+        return Claim((mode, obj.location_id, obj.tenant_id, obj.name), "__all__", message)
+    if mode == DeviceUniquenessChoices.NAME:
+        message = f"A device named '{obj.name}' is written in this run already (names are globally unique)."
+        return Claim((mode, obj.name), "name", message)
+    return None
 
 
 def device_components(model: type[Model], objects: Sequence[Model], created: bool) -> None:
@@ -204,6 +228,7 @@ def reproductions() -> dict[type, Reproduction]:
             (("save", "671ae89cae3e"), ("create_components", "e8c432d5f0cd")),
             written=device_components,
             refused_fields=frozenset({"cluster"}),
+            claim=device_uniqueness,
         ),
         Reproduction(VLAN, (("save", "6006a7c229ec"), ("__init__", "aea8cf6554c1"))),
         Reproduction(ModularComponentModel, (("save", "e75854dc4a55"),), accepted=device_from_module),
@@ -240,6 +265,12 @@ def accept(obj: Model) -> None:
     """
     for reproduction in reversed(reproductions_for(type(obj))):
         reproduction.accepted(obj)
+
+
+def claims(obj: Model) -> list[Claim]:
+    """Return what a validated object may not share with another object queued in the same run."""
+    found = (item.claim(obj) for item in reproductions_for(type(obj)) if item.claim is not None)
+    return [claim for claim in found if claim is not None]
 
 
 def cleans_on_save(model: type[Model]) -> bool:

@@ -28,6 +28,21 @@ from nautobot.core.models.tree_queries import TreeModel
 UniqueKey = tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Claim:
+    """Values two objects written in one run may not share, though no unique constraint says so.
+
+    Attributes:
+        values: The values (with what they are, so that claims of different rules never meet).
+        field: The field the error names.
+        message: The error when another pending object holds them.
+    """
+
+    values: tuple
+    field: str
+    message: str
+
+
 @dataclass
 class UniqueIndex:
     """The values of one unique field set of one model, mapped to the primary key holding them.
@@ -79,11 +94,15 @@ class BulkValidator:
         checked_targets: (field, target pk) pairs already found valid.
         pending: Primary keys of objects accepted for creation and not written yet.
         indexes: Unique indexes per model, loaded on first use.
+        claims: Values that only one pending object may hold (beyond unique constraints), with its primary key.
+        held: The values each pending object holds in ``claims``.
     """
 
     checked_targets: set[tuple[Any, Any]] = field(default_factory=set)
     pending: set[Any] = field(default_factory=set)
     indexes: dict[type[Model], list[UniqueIndex]] = field(default_factory=dict)
+    claims: dict[tuple, Any] = field(default_factory=dict)
+    held: dict[Any, tuple[tuple, ...]] = field(default_factory=dict)
 
     def validate(self, obj: Model) -> None:
         """Validate ``obj`` (new or changed) and reserve its unique values.
@@ -157,13 +176,34 @@ class BulkValidator:
         for index in self.unique_indexes(type(obj)):
             index.put(obj.pk, index.key(obj))
 
+    def claim(self, obj: Model, claims: list[Claim]) -> None:
+        """Hold ``claims`` for ``obj`` among the pending objects (its validation checked the stored ones).
+
+        What ``obj`` held before (under its old name, say) is released first.
+
+        Raises:
+            ValidationError: Another pending object holds one of them (with that claim's message).
+        """
+        for values in self.held.pop(obj.pk, ()):
+            if self.claims.get(values) == obj.pk:
+                del self.claims[values]
+        for claim in claims:
+            if self.claims.get(claim.values, obj.pk) != obj.pk:
+                raise ValidationError({claim.field: claim.message})
+        for claim in claims:
+            self.claims[claim.values] = obj.pk
+        if claims:
+            self.held[obj.pk] = tuple(claim.values for claim in claims)
+
     def written(self) -> None:
-        """Forget the pending objects and the unique values: everything accepted is being written.
+        """Forget the pending objects, the unique values and the claims: everything accepted is being written.
 
         The unique values are read again, from the database, when a model is next validated.
         """
         self.pending.clear()
         self.indexes.clear()
+        self.claims.clear()
+        self.held.clear()
 
     def release(self, model: type[Model], pks: Iterable[Any]) -> None:
         """Forget the unique values of deleted objects."""

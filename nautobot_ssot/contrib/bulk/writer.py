@@ -125,6 +125,7 @@ class BulkWriter:
             self.parents.seed(obj)
             self.validator.validate(obj)
             reproduced.accept(obj)
+            self.validator.claim(obj, reproduced.claims(obj))
         self.validator.pending.add(obj.pk)
         self.creates.add(PendingWrite(obj, instance.get_type(), instance.get_unique_id(), related))
         self._index.add(obj)
@@ -149,6 +150,7 @@ class BulkWriter:
                 self.parents.seed(obj)
                 self.validator.validate(obj)
             reproduced.accept(obj)
+            self.validator.claim(obj, reproduced.claims(obj))
             fields = changed_fields(obj, before)
         self.updates.add(PendingWrite(obj, instance.get_type(), instance.get_unique_id(), related, fields))
         return obj

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from nautobot.apps.dcim import SkipAutoComponentCreation
 from nautobot.apps.testing import TestCase
 from nautobot.dcim.models import (
@@ -23,7 +24,7 @@ from nautobot.users.models import User
 from nautobot.virtualization.models import VMInterface
 
 from nautobot_ssot.contrib import NautobotAdapter, NautobotModel
-from nautobot_ssot.contrib.bulk import reproduced
+from nautobot_ssot.contrib.bulk import BulkWriter, reproduced
 from nautobot_ssot.contrib.bulk.reproduced import Reproduction, changed_receiver_source, reproductions
 from nautobot_ssot.contrib.bulk.support import model_fallback_reason
 from tests.contrib.test_writers import NetDevice, make_network_fixtures, network, sync
@@ -162,6 +163,50 @@ class ReproducedDeviceSaveTestCase(TestCase):
         self.sync_devices(location="Site C")
         child.refresh_from_db()
         self.assertEqual(child.location.name, "Site C")
+
+
+class DeviceBySerial(NautobotModel):
+    """Devices identified by serial number, so that two of one run may share a name."""
+
+    _model = Device
+    _modelname = "device"
+    _identifiers = ("serial",)
+    _attributes = ("name", "device_type__model", "role__name", "location__name", "status__name")
+
+    serial: str
+    name: str
+    device_type__model: str = "Router 1"
+    role__name: str = "Router"
+    location__name: str = "Site A"
+    status__name: str = "Active"
+
+
+class SerialAdapter(NautobotAdapter):
+    device = DeviceBySerial
+    top_level = ("device",)
+
+
+class DeviceUniquenessTestCase(TestCase):
+    """Two new devices that clash under ``DEVICE_UNIQUENESS``: the second fails on both paths."""
+
+    @classmethod
+    def setUpTestData(cls):
+        make_network_fixtures()
+        cls.tester = User.objects.create(username="uniqueness")
+
+    def failures(self, **options: Any) -> tuple[int, list[str]]:
+        rows = [{"serial": "S1", "name": "edge"}, {"serial": "S2", "name": "edge"}, {"serial": "S3", "name": "core"}]
+        savepoint = transaction.savepoint()
+        failed = sync({"device": rows}, self.tester, SerialAdapter, **options)
+        names = sorted(Device.objects.values_list("name", flat=True))
+        transaction.savepoint_rollback(savepoint)
+        return failed, names
+
+    def test_the_bulk_path_refuses_the_second_as_the_standard_path_does(self):
+        self.assertIsInstance(SerialAdapter(job=None, bulk=True).writer_for(DeviceBySerial), BulkWriter)
+        standard = self.failures(deferred_change_records=False)
+        self.assertEqual(standard, (1, ["core", "edge"]))
+        self.assertEqual(self.failures(bulk=True), standard)
 
 
 def active() -> Status:
