@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import structlog
+from diffsync.enum import DiffSyncFlags
+from django.db import connection
 from nautobot.apps.testing import TransactionTestCase
+from nautobot.dcim.models import Interface
+from nautobot.extras.choices import ObjectChangeEventContextChoices
+from nautobot.extras.context_managers import web_request_context
+from nautobot.ipam.models import IPAddress
 from nautobot.tenancy.models import Tenant
 from nautobot.users.models import User
 
 from nautobot_ssot.choices import SyncOutcomeChoices
-from tests.contrib.bulk.faults import NAMES, sync_with_lost_connection, unrecorded_tenants
+from nautobot_ssot.contrib.bulk.deferred import FlushFailed
+from nautobot_ssot.sync.executor import apply_diff
+from tests.contrib.bulk.faults import (
+    NAMES,
+    RecordingJob,
+    connection_lost_at_second_record_write,
+    sync_with_lost_connection,
+    unrecorded_tenants,
+)
+from tests.contrib.fixtures import source_for
+from tests.contrib.test_writers import NetAdapter, make_network_fixtures, network
 from tests.safety.helpers import records, run_safety_job, sync_of
+
+JOB_CONTEXT = ObjectChangeEventContextChoices.CONTEXT_JOB
 
 
 class LostConnectionTestCase(TransactionTestCase):
@@ -19,6 +38,28 @@ class LostConnectionTestCase(TransactionTestCase):
         self.assertEqual(set(Tenant.objects.values_list("name", flat=True)), set(NAMES[:3]))
         self.assertEqual(reported, set(NAMES[3:]))
         self.assertEqual(unrecorded_tenants(), set())
+
+
+class LostConnectionWithAssignmentsTestCase(TransactionTestCase):
+    """A flush holding interfaces with their addresses is one transaction: a lost connection loses all of it."""
+
+    def test_a_lost_connection_fails_the_run_and_reports_every_write_of_the_flush(self):
+        make_network_fixtures()
+        job = RecordingJob()
+        with web_request_context(User.objects.create(username="bulk-network-fault"), context=JOB_CONTEXT):
+            target = NetAdapter(job=job, bulk=True)
+            target.load()
+            source = source_for(NetAdapter, network())
+            diff = source.diff_to(target)
+            lost = connection_lost_at_second_record_write()
+            with structlog.testing.capture_logs() as logs, lost, self.assertRaises(FlushFailed):
+                apply_diff(source, target, diff, DiffSyncFlags.CONTINUE_ON_FAILURE, outcomes=job.run_context)
+        connection.close()
+        self.assertFalse(Interface.objects.filter(name__startswith="eth").exists())
+        self.assertFalse(IPAddress.objects.filter(host="10.0.0.1").exists())
+        reported = {outcome.unique_id for outcome in job.run_context.outcomes if outcome.status == "error"}
+        reported |= {entry["unique_id"] for entry in logs if entry.get("status") == "error"}
+        self.assertTrue({"r0__eth0", "r1__eth2", "10.0.0.1__24", "r0"} <= reported, reported)
 
 
 class RefusedAtFlushTestCase(TransactionTestCase):
