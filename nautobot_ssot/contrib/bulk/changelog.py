@@ -149,8 +149,10 @@ class ChangeRecorder:
         written.
         """
         context = self.context
+        if context is None or not hasattr(model, "to_objectchange"):
+            return
         objects = self.reload(model, pks)
-        if context is None or not objects or not hasattr(objects[0], "to_objectchange"):
+        if not objects:
             return
         earlier = self._recorded_in_context(model, pks, context.get_user(objects[0]))
         self.save(self.build([obj for obj in objects if obj.pk not in earlier], UPDATE))

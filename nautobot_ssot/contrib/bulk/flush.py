@@ -177,6 +177,7 @@ class Flusher:
         for victim_model, victims in internals.collected(collector).items():
             self.recorder.save(self.recorder.build(victims, DELETE))
             forget_attachments(victim_model, [victim.pk for victim in victims])
+        self.sides = {}
         self.sides_of(objects)
         with saved_meanwhile() as saved, internals.without_change_context():
             collector.delete()
@@ -210,6 +211,9 @@ class Flusher:
 
         An object the run recorded already (in an earlier flush, say) has its record refreshed.
         """
+        if self.recorder.context is None:
+            self.sides, self.unrecorded = {}, {}
+            return
         for model, pks in self.unrecorded.items():
             for start in range(0, len(pks), self.batch_size):
                 objects = self.recorder.reload(model, pks[start : start + self.batch_size])

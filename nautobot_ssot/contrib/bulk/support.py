@@ -10,12 +10,13 @@ does what they would have done. It knows:
 - the receivers Nautobot connects to every model (change logging, which the bulk path writes itself; the
   pre-save snapshot, used only for webhook payloads of objects without any change record; the tree depth
   cache, invalidated once per flush);
-- the ``save()`` of the classes in ``reproduced`` (VLAN, device components such as Interface, VM interfaces, IP
-  addresses), whose logic the bulk path does itself, as long as their source is the one it was checked against;
-- the ``m2m_changed`` receivers of through tables whose checks bulk-written rows pass (an interface's IP address
-  assignments).
+- the ``save()`` of the classes in ``reproduced`` (VLAN, Device, device components such as Interface, VM
+  interfaces, IP addresses), whose logic the bulk path does itself, as long as their source is the one it was
+  checked against;
+- the receivers in ``reproduced.handled_receivers()`` (those of IP address assignments), as long as their source
+  is the one checked.
 
-A model with any other ``save()``/``delete()`` override or signal receiver (Device, Prefix, ...), or a
+A model with any other ``save()``/``delete()`` override or signal receiver (Prefix, Cable, Module, ...), or a
 NautobotModel class with a field kind the bulk path does not write (custom relationships, object metadata,
 reverse foreign key relations), is saved object by object instead (the default path, or the standard path
 where the job opted out of deferred change records).
