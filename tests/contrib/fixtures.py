@@ -111,7 +111,7 @@ def make_device_fixtures(base: Base) -> DeviceFixtures:
     InterfaceTemplate.objects.create(device_type=device_type, name="mgmt0", type="1000base-t")
     role = Role.objects.create(name="Router")
     role.content_types.set(content_types(Device))
-    namespace = Namespace.objects.get(name="Global")
+    namespace, _ = Namespace.objects.get_or_create(name="Global")  # gone after a TransactionTestCase's flush
     Prefix.objects.create(prefix="10.0.0.0/24", namespace=namespace, status=base.active)
     return DeviceFixtures(device_type, role, namespace)
 
