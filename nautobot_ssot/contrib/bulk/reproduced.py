@@ -114,7 +114,7 @@ def clear_tagged_vlans(model: type[Model], objects: Sequence[Model], created: bo
     """``BaseInterface.save()``: an existing interface whose mode is not "tagged" keeps no tagged VLANs."""
     from nautobot.dcim.choices import InterfaceModeChoices  # noqa: PLC0415  (models load after apps)
 
-    from nautobot_ssot.contrib.bulk.relations import ThroughTable  # noqa: PLC0415  (relations imports internals)
+    from nautobot_ssot.contrib.bulk.relations import ThroughTable  # noqa: PLC0415  (relations imports support, which imports this)
 
     if created:
         return

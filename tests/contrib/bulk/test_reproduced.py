@@ -194,9 +194,12 @@ class DeviceUniquenessTestCase(TestCase):
         make_network_fixtures()
         cls.tester = User.objects.create(username="uniqueness")
 
-    def failures(self, **options: Any) -> tuple[int, list[str]]:
+    def failures(self, stored: bool = False, **options: Any) -> tuple[int, list[str]]:
+        """Sync two devices named edge and one named core (the first edge stored before, with ``stored``)."""
         rows = [{"serial": "S1", "name": "edge"}, {"serial": "S2", "name": "edge"}, {"serial": "S3", "name": "core"}]
         savepoint = transaction.savepoint()
+        if stored:
+            self.assertEqual(sync({"device": rows[:1]}, self.tester, SerialAdapter), 0)
         failed = sync({"device": rows}, self.tester, SerialAdapter, **options)
         names = sorted(Device.objects.values_list("name", flat=True))
         transaction.savepoint_rollback(savepoint)
@@ -207,6 +210,11 @@ class DeviceUniquenessTestCase(TestCase):
         standard = self.failures(deferred_change_records=False)
         self.assertEqual(standard, (1, ["core", "edge"]))
         self.assertEqual(self.failures(bulk=True), standard)
+
+    def test_a_new_device_clashing_with_a_stored_one_fails_on_both_paths(self):
+        standard = self.failures(stored=True, deferred_change_records=False)
+        self.assertEqual(standard, (1, ["core", "edge"]))
+        self.assertEqual(self.failures(stored=True, bulk=True), standard)
 
 
 def active() -> Status:
