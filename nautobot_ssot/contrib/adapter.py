@@ -16,7 +16,7 @@ from django.db.models import Model, Prefetch, QuerySet
 
 from nautobot_ssot.contrib.bulk import BulkWriter, internals
 from nautobot_ssot.contrib.bulk.deferred import ChangeBatch
-from nautobot_ssot.contrib.cache import OrmCache, collection_paused, freeze
+from nautobot_ssot.contrib.cache import OrmCache, collection_paused, freeze, heap_frozen
 from nautobot_ssot.contrib.lookups import is_to_many, label, model_field
 from nautobot_ssot.contrib.model import NautobotModel
 from nautobot_ssot.contrib.writers import DeferredWriter, StandardWriter, Writer
@@ -215,7 +215,9 @@ class NautobotAdapter(Adapter):
         """The block the syncer applies a diff to this adapter in (``nautobot_ssot.sync.executor``).
 
         When every model of the adapter is written on the bulk path, the whole walk runs inside the bulk
-        writer's ``applying()`` (cache memo on, garbage collector paused; see ``BulkWriter.applying``). When any
+        writer's ``applying()`` (cache memo on, garbage collector paused; see ``BulkWriter.applying``); when some
+        are, or write deferred, the collector leaves the objects loaded before out of its walks (``heap_frozen``).
+        When any
         model writes its change records deferred, batches of writes are held open inside the block: it yields
         the checkpoint the syncer calls between two objects, which writes the change records of a full batch
         and commits it (see ``nautobot_ssot.contrib.bulk.deferred``).
@@ -224,6 +226,8 @@ class NautobotAdapter(Adapter):
         with ExitStack() as stack:
             if writers and all(writer is self.bulk_writer for writer in writers):
                 stack.enter_context(self.bulk_writer.applying())
+            elif any(writer is self.bulk_writer or isinstance(writer, DeferredWriter) for writer in writers):
+                stack.enter_context(heap_frozen())
             checkpoint: Callable[[], None] = lambda: None  # noqa: E731  (nothing to do between objects)
             if any(isinstance(writer, DeferredWriter) for writer in writers):
                 stack.enter_context(internals.FRAME_STACK_PATCH.active())

@@ -334,7 +334,10 @@ class BulkOptInTestCase(TestCase):
         mixed = MixedAdapter(job=None, bulk=True)
         with self.assertLogs("nautobot_ssot.contrib.bulk.writer", "INFO"), mixed.applying():
             self.assertTrue(gc.isenabled())
+            self.assertGreater(gc.get_freeze_count(), 0)  # what was loaded before is left out of its walks
             self.assertIs(CacheMemo.current(), mixed.bulk_writer.memo)  # the prefix writes deferred, with the memo
+        self.assertEqual(gc.get_freeze_count(), 0)
         with NautobotAdapter(job=None, deferred_change_records=False).applying():
             self.assertIsNone(CacheMemo.current())
+            self.assertEqual(gc.get_freeze_count(), 0)  # the 4.x-style path keeps the collector as it was
         self.assertTrue(gc.isenabled())
