@@ -57,6 +57,21 @@ def load_for_serializer(model: type[Model], pks: Sequence[Any]) -> list[Model]:
     return objects
 
 
+def read_for_receivers(objects: list[Model]) -> None:
+    """Read, per batch, the related objects receivers of ``objects`` follow, two foreign keys deep.
+
+    A delete receiver reading an IP address assignment's interface's device and its address reads them from the
+    object then, instead of with three queries per object.
+    """
+    if objects:
+        model = type(objects[0])
+        names = foreign_keys(model)
+        deeper = [
+            f"{name}__{inner}" for name in names for inner in foreign_keys(model._meta.get_field(name).related_model)
+        ]
+        prefetch_related_objects(objects, *names, *deeper)
+
+
 def read_foreign_keys(objects: list[Model]) -> None:
     """Read the related objects of the foreign keys of ``objects`` (all of one model) with one query per key.
 

@@ -38,7 +38,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import Model
-from django.db.models.signals import pre_delete, pre_save
+from django.db.models.signals import post_delete, pre_delete, pre_save
 from nautobot.core.models.tree_queries import TreeModel
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ObjectChange
@@ -48,11 +48,13 @@ from nautobot_ssot.contrib.bulk.changelog import (
     ChangeRecorder,
     attach_related,
     plain_record,
+    read_for_receivers,
     read_foreign_keys,
     stamp,
     to_many_names,
 )
 from nautobot_ssot.contrib.bulk.serialization import SerializerMemo, serialize_v1, serialize_v2
+from nautobot_ssot.contrib.bulk.support import receiver_names
 from nautobot_ssot.contrib.bulk.trees import drop_descendants
 from nautobot_ssot.contrib.errors import describe_error
 from nautobot_ssot.sync.context import report_refused
@@ -275,11 +277,16 @@ class ChangeBatch:
             raise
 
     def _prepare_deletes(self, collector: internals.Collector) -> dict[int, ObjectChange]:
-        """Serialize what ``collector`` deletes, per model, before it deletes anything; by object identity."""
+        """Serialize what ``collector`` deletes, per model, before it deletes anything; by object identity.
+
+        What the delete receivers of a model follow (an assignment's interface and device) is read per model too.
+        """
         memo = SerializerMemo(urls=self._urls.urls, slugs=self._urls.slugs)
         action, context = ObjectChangeActionChoices.ACTION_DELETE, self._context
         prepared: dict[int, ObjectChange] = {}
         for model, instances in internals.collected(collector).items():
+            if receiver_names(model, (pre_delete, post_delete)) - internals.HANDLED_RECEIVERS:
+                read_for_receivers(instances)
             if hasattr(model, "to_objectchange") and internals.record_shape(model).plain:
                 read_foreign_keys(instances)
                 records = build_records(model, instances, action, context, context.get_user(instances[0]), memo)

@@ -19,16 +19,17 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, router, transaction
 from django.db.models import DateField, Field, Model, ProtectedError, RestrictedError
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.utils import timezone
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ContactAssociation, Note
 
 from nautobot_ssot.contrib.bulk import internals, reproduced
-from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, load_for_serializer
+from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, load_for_serializer, read_for_receivers
 from nautobot_ssot.contrib.bulk.deferred import CONNECTION_ERRORS, FlushFailed
 from nautobot_ssot.contrib.bulk.pending import PendingQueue, PendingWrite
 from nautobot_ssot.contrib.bulk.relations import ThroughTable, logged_sides
+from nautobot_ssot.contrib.bulk.support import receiver_names
 from nautobot_ssot.contrib.bulk.trees import TreeCaches
 from nautobot_ssot.contrib.bulk.validation import BulkValidator
 from nautobot_ssot.contrib.errors import describe_error
@@ -177,6 +178,8 @@ class Flusher:
         for victim_model, victims in internals.collected(collector).items():
             self.recorder.save(self.recorder.build(victims, DELETE))
             forget_attachments(victim_model, [victim.pk for victim in victims])
+            if receiver_names(victim_model, (pre_delete, post_delete)) - internals.HANDLED_RECEIVERS:
+                read_for_receivers(victims)
         self.sides = {}
         self.sides_of(objects)
         with saved_meanwhile() as saved, internals.without_change_context():
