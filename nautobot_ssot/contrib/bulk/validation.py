@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import ForeignKey, Model, UniqueConstraint
+from django.db import connections, router
+from django.db.models import Field, ForeignKey, Model, UniqueConstraint
 from nautobot.core.models.tree_queries import TreeModel
 
 UniqueKey = tuple[str, ...]
@@ -96,6 +97,8 @@ class BulkValidator:
         indexes: Unique indexes per model, loaded on first use.
         claims: Values that only one pending object may hold (beyond unique constraints), with its primary key.
         held: The values each pending object holds in ``claims``.
+        stored: The values of one column of a unique index held by stored objects, per (model, field name),
+            in the form the database compares (made when first asked, dropped when a stored object changes).
     """
 
     checked_targets: set[tuple[Any, Any]] = field(default_factory=set)
@@ -103,6 +106,7 @@ class BulkValidator:
     indexes: dict[type[Model], list[UniqueIndex]] = field(default_factory=dict)
     claims: dict[tuple, Any] = field(default_factory=dict)
     held: dict[Any, tuple[tuple, ...]] = field(default_factory=dict)
+    stored: dict[tuple[type[Model], str], frozenset] = field(default_factory=dict)
 
     def validate(self, obj: Model) -> None:
         """Validate ``obj`` (new or changed) and reserve its unique values.
@@ -151,6 +155,33 @@ class BulkValidator:
         names = set(parameters)
         return any(set(index.fields) == names for index in self.unique_indexes(model))
 
+    def none_stored(self, model: type[Model], parameters: Mapping[str, Any]) -> bool:
+        """Whether no stored object of ``model`` can match lookup ``parameters``, without a query.
+
+        True when one parameter is a plain column of a unique index read from the database (an address's host) and
+        no stored object holds its value there: a lookup of objects queued in the run needs no query then. Only
+        on PostgreSQL, whose text comparison is exact (MySQL's default collation ignores case).
+        """
+        if connections[router.db_for_read(model)].vendor != "postgresql":
+            return False
+        for index in self.indexes.get(model, ()):
+            for position, name in enumerate(index.fields):
+                column = model._meta.get_field(name)
+                if name not in parameters or column.is_relation or parameters[name] is None:
+                    continue
+                value = compared_form(column, parameters[name])
+                if value is not None and value not in self._stored(model, index, position):
+                    return True
+        return False
+
+    def _stored(self, model: type[Model], index: UniqueIndex, position: int) -> frozenset:
+        key = (model, index.fields[position])
+        if key not in self.stored:
+            column = model._meta.get_field(index.fields[position])
+            held = (values[position] for pk, values in index.keys.items() if pk not in self.pending)
+            self.stored[key] = frozenset(compared_form(column, value) for value in held)
+        return self.stored[key]
+
     def _check_unique(self, obj: Model, errors: dict[str, list]) -> None:
         for index in self.unique_indexes(type(obj)):
             key = index.key(obj)
@@ -173,6 +204,8 @@ class BulkValidator:
 
     def _reserve(self, obj: Model) -> None:
         """Record the object's unique values (dropping its old ones) so later objects see them."""
+        if not obj._state.adding:
+            self._forget_stored(type(obj))
         for index in self.unique_indexes(type(obj)):
             index.put(obj.pk, index.key(obj))
 
@@ -195,6 +228,10 @@ class BulkValidator:
         if claims:
             self.held[obj.pk] = tuple(claim.values for claim in claims)
 
+    def _forget_stored(self, model: type[Model]) -> None:
+        for key in [key for key in self.stored if key[0] is model]:
+            del self.stored[key]
+
     def written(self) -> None:
         """Forget the pending objects, the unique values and the claims: everything accepted is being written.
 
@@ -204,13 +241,27 @@ class BulkValidator:
         self.indexes.clear()
         self.claims.clear()
         self.held.clear()
+        self.stored.clear()
 
     def release(self, model: type[Model], pks: Iterable[Any]) -> None:
         """Forget the unique values of deleted objects."""
+        self._forget_stored(model)
         pks = list(pks)
         for index in self.indexes.get(model, ()):
             for pk in pks:
                 index.drop(pk)
+
+
+def compared_form(column: Field, value: Any) -> Any:
+    """Return ``value`` in the form an exact lookup on ``column`` compares (None when it cannot say).
+
+    The field's Python form: canonical for an address (``2001:DB8::1`` and ``2001:db8::1`` are one host), the text
+    itself for text, which PostgreSQL compares exactly (``none_stored`` only answers on PostgreSQL).
+    """
+    try:
+        return column.to_python(value)
+    except (TypeError, ValueError, ValidationError):
+        return None
 
 
 @contextmanager

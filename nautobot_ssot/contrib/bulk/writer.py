@@ -182,12 +182,15 @@ class BulkWriter:
         return matches[0] if matches else None
 
     def find_pending_by_unique_key(self, model: type[Model], parameters: Mapping[str, Any]) -> Model | None:
-        """Return the object pending creation that ``parameters`` name, when they are a unique key of ``model``.
+        """Return the object pending creation that ``parameters`` name, when no stored object can match them.
 
-        Such an object cannot also be in the database (validation reserved its unique values against it), so
-        the lookup needs no query.
+        That is known without a query when the parameters are a unique key of ``model`` (validation reserved its
+        unique values against the database), or when one of them is a column of a unique index that no stored
+        object holds the value of (an IP address looked up by host and mask length, new in this run).
         """
-        if not self.creates.by_model.get(model) or not self.validator.is_unique_key(model, parameters):
+        if not self.creates.by_model.get(model):
+            return None
+        if not (self.validator.is_unique_key(model, parameters) or self.validator.none_stored(model, parameters)):
             return None
         return self.find_pending(model, dict(parameters))
 
