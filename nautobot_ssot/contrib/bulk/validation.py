@@ -97,8 +97,9 @@ class BulkValidator:
         indexes: Unique indexes per model, loaded on first use.
         claims: Values that only one pending object may hold (beyond unique constraints), with its primary key.
         held: The values each pending object holds in ``claims``.
-        stored: The values of one column of a unique index held by stored objects, per (model, field name),
-            in the form the database compares (made when first asked, dropped when a stored object changes).
+        stored: The values of one column of a unique index held by stored objects, per (model, field name), in the
+            form the database compares (made when first asked; a changed object's new value is added, a deleted
+            object's stays: it may hold more than is stored, never less).
     """
 
     checked_targets: set[tuple[Any, Any]] = field(default_factory=set)
@@ -106,7 +107,7 @@ class BulkValidator:
     indexes: dict[type[Model], list[UniqueIndex]] = field(default_factory=dict)
     claims: dict[tuple, Any] = field(default_factory=dict)
     held: dict[Any, tuple[tuple, ...]] = field(default_factory=dict)
-    stored: dict[tuple[type[Model], str], frozenset] = field(default_factory=dict)
+    stored: dict[tuple[type[Model], str], set] = field(default_factory=dict)
 
     def validate(self, obj: Model) -> None:
         """Validate ``obj`` (new or changed) and reserve its unique values.
@@ -174,12 +175,12 @@ class BulkValidator:
                     return True
         return False
 
-    def _stored(self, model: type[Model], index: UniqueIndex, position: int) -> frozenset:
+    def _stored(self, model: type[Model], index: UniqueIndex, position: int) -> set:
         key = (model, index.fields[position])
         if key not in self.stored:
             column = model._meta.get_field(index.fields[position])
             held = (values[position] for pk, values in index.keys.items() if pk not in self.pending)
-            self.stored[key] = frozenset(compared_form(column, value) for value in held)
+            self.stored[key] = {compared_form(column, value) for value in held}
         return self.stored[key]
 
     def _check_unique(self, obj: Model, errors: dict[str, list]) -> None:
@@ -205,7 +206,7 @@ class BulkValidator:
     def _reserve(self, obj: Model) -> None:
         """Record the object's unique values (dropping its old ones) so later objects see them."""
         if not obj._state.adding:
-            self._forget_stored(type(obj))
+            self._note_stored(obj)
         for index in self.unique_indexes(type(obj)):
             index.put(obj.pk, index.key(obj))
 
@@ -228,9 +229,13 @@ class BulkValidator:
         if claims:
             self.held[obj.pk] = tuple(claim.values for claim in claims)
 
-    def _forget_stored(self, model: type[Model]) -> None:
-        for key in [key for key in self.stored if key[0] is model]:
-            del self.stored[key]
+    def _note_stored(self, obj: Model) -> None:
+        """Add the new values of a changed stored object to ``stored`` (more than is stored is fine, less is not)."""
+        model = type(obj)
+        for (owner, name), values in self.stored.items():
+            if owner is model:
+                column = model._meta.get_field(name)
+                values.add(compared_form(column, getattr(obj, column.attname)))
 
     def written(self) -> None:
         """Forget the pending objects, the unique values and the claims: everything accepted is being written.
@@ -245,7 +250,6 @@ class BulkValidator:
 
     def release(self, model: type[Model], pks: Iterable[Any]) -> None:
         """Forget the unique values of deleted objects."""
-        self._forget_stored(model)
         pks = list(pks)
         for index in self.indexes.get(model, ()):
             for pk in pks:

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from nautobot.apps.testing import TestCase
 from nautobot.extras.models import Status
 from nautobot.ipam.models import IPAddress, Namespace, Prefix
+from nautobot.tenancy.models import Tenant
 from nautobot.users.models import User
 
 from nautobot_ssot.contrib.bulk.validation import BulkValidator
@@ -32,6 +33,15 @@ class NoneStoredTestCase(TestCase):
         self.assertTrue(validator.none_stored(IPAddress, {"host": "10.0.0.99", "mask_length": 24}))
         self.assertFalse(validator.none_stored(IPAddress, {"host": "10.0.0.1", "mask_length": 16}))
         self.assertFalse(validator.none_stored(IPAddress, {"host": "2001:DB8:0::1", "mask_length": 64}))
+
+    def test_a_value_a_stored_object_takes_in_the_run_is_known_stored(self):
+        tenant = Tenant.objects.create(name="Acme")
+        validator = BulkValidator()
+        validator.unique_indexes(Tenant)
+        self.assertTrue(validator.none_stored(Tenant, {"name": "Acme Networks"}))
+        tenant.name = "Acme Networks"
+        validator.validate(tenant)
+        self.assertFalse(validator.none_stored(Tenant, {"name": "Acme Networks"}))
 
 
 class NewAddressLookupTestCase(TestCase):
