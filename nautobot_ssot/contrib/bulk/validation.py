@@ -16,7 +16,7 @@ Unique constraints with a condition or expressions are still validated per objec
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,11 +109,12 @@ class BulkValidator:
     held: dict[Any, tuple[tuple, ...]] = field(default_factory=dict)
     stored: dict[tuple[type[Model], str], set] = field(default_factory=dict)
 
-    def validate(self, obj: Model) -> None:
-        """Validate ``obj`` (new or changed) and reserve its unique values.
+    def validate(self, obj: Model, claims: Sequence[Claim] = ()) -> None:
+        """Validate ``obj`` (new or changed) and reserve its unique values and ``claims`` (only when it is valid).
 
         Raises:
-            ValidationError: The object is not valid; the same messages ``full_clean()`` gives.
+            ValidationError: The object is not valid; the same messages ``full_clean()`` gives, and the message of
+                each claim another pending object holds.
         """
         foreign_keys = [f for f in obj._meta.concrete_fields if isinstance(f, ForeignKey)]
         errors: dict[str, list] = {}
@@ -127,9 +128,11 @@ class BulkValidator:
             self._check_target(obj, foreign_key, errors)
         self._check_unique(obj, errors)
         self._check_conditional_constraints(obj, errors)
+        self._check_claims(obj, claims, errors)
         if errors:
             raise ValidationError(errors)
         self._reserve(obj)
+        self._hold(obj, claims)
 
     def _check_target(self, obj: Model, foreign_key: ForeignKey, errors: dict[str, list]) -> None:
         value = getattr(obj, foreign_key.attname)
@@ -210,20 +213,17 @@ class BulkValidator:
         for index in self.unique_indexes(type(obj)):
             index.put(obj.pk, index.key(obj))
 
-    def claim(self, obj: Model, claims: list[Claim]) -> None:
-        """Hold ``claims`` for ``obj`` among the pending objects (its validation checked the stored ones).
+    def _check_claims(self, obj: Model, claims: Sequence[Claim], errors: dict[str, list]) -> None:
+        """Add the message of each claim another pending object holds (the stored ones were checked by Nautobot)."""
+        for claim in claims:
+            if self.claims.get(claim.values, obj.pk) != obj.pk:
+                errors.setdefault(claim.field, []).append(claim.message)
 
-        What ``obj`` held before (under its old name, say) is released first.
-
-        Raises:
-            ValidationError: Another pending object holds one of them (with that claim's message).
-        """
+    def _hold(self, obj: Model, claims: Sequence[Claim]) -> None:
+        """Hold ``claims`` for ``obj``, releasing what it held before (under its old name, say)."""
         for values in self.held.pop(obj.pk, ()):
             if self.claims.get(values) == obj.pk:
                 del self.claims[values]
-        for claim in claims:
-            if self.claims.get(claim.values, obj.pk) != obj.pk:
-                raise ValidationError({claim.field: claim.message})
         for claim in claims:
             self.claims[claim.values] = obj.pk
         if claims:

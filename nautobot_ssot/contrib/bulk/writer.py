@@ -123,9 +123,8 @@ class BulkWriter:
                     kind.save(obj, values, self.adapter)
             related = self._related(plan.kinds, values, None)
             self.parents.seed(obj)
-            self.validator.validate(obj)
+            self.validator.validate(obj, reproduced.claims(obj))
             reproduced.accept(obj)
-            self.validator.claim(obj, reproduced.claims(obj))
         self.validator.pending.add(obj.pk)
         self.creates.add(PendingWrite(obj, instance.get_type(), instance.get_unique_id(), related))
         self._index.add(obj)
@@ -148,9 +147,8 @@ class BulkWriter:
             related = self._related(kinds, values, obj)
             if any(not kind.after_save for kind in kinds) or reproduced.cleans_on_save(type(obj)):
                 self.parents.seed(obj)
-                self.validator.validate(obj)
+                self.validator.validate(obj, reproduced.claims(obj))
             reproduced.accept(obj)
-            self.validator.claim(obj, reproduced.claims(obj))
             fields = changed_fields(obj, before)
         self.updates.add(PendingWrite(obj, instance.get_type(), instance.get_unique_id(), related, fields))
         return obj
