@@ -38,7 +38,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import Model
-from django.db.models.signals import post_delete, pre_delete, pre_save
+from django.db.models.signals import pre_delete, pre_save
 from nautobot.core.models.tree_queries import TreeModel
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ObjectChange
@@ -54,7 +54,7 @@ from nautobot_ssot.contrib.bulk.changelog import (
     to_many_names,
 )
 from nautobot_ssot.contrib.bulk.serialization import SerializerMemo, serialize_v1, serialize_v2
-from nautobot_ssot.contrib.bulk.support import receiver_names
+from nautobot_ssot.contrib.bulk.support import runs_delete_receivers
 from nautobot_ssot.contrib.bulk.trees import drop_descendants
 from nautobot_ssot.contrib.errors import describe_error
 from nautobot_ssot.sync.context import report_refused
@@ -285,7 +285,7 @@ class ChangeBatch:
         action, context = ObjectChangeActionChoices.ACTION_DELETE, self._context
         prepared: dict[int, ObjectChange] = {}
         for model, instances in internals.collected(collector).items():
-            if receiver_names(model, (pre_delete, post_delete)) - internals.HANDLED_RECEIVERS:
+            if runs_delete_receivers(model):
                 read_for_receivers(instances)
             if hasattr(model, "to_objectchange") and internals.record_shape(model).plain:
                 read_foreign_keys(instances)

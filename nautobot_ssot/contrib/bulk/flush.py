@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, router, transaction
 from django.db.models import DateField, Field, Model, ProtectedError, RestrictedError
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models.signals import post_save
 from django.utils import timezone
 from nautobot.extras.choices import ObjectChangeActionChoices
 from nautobot.extras.models import ContactAssociation, Note
@@ -29,7 +29,7 @@ from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, load_for_serial
 from nautobot_ssot.contrib.bulk.deferred import CONNECTION_ERRORS, FlushFailed
 from nautobot_ssot.contrib.bulk.pending import PendingQueue, PendingWrite
 from nautobot_ssot.contrib.bulk.relations import ThroughTable, logged_sides
-from nautobot_ssot.contrib.bulk.support import receiver_names
+from nautobot_ssot.contrib.bulk.support import runs_delete_receivers
 from nautobot_ssot.contrib.bulk.trees import TreeCaches
 from nautobot_ssot.contrib.bulk.validation import BulkValidator
 from nautobot_ssot.contrib.errors import describe_error
@@ -108,10 +108,8 @@ class Flusher:
                 try:
                     self._batch(model, writes[start : start + self.batch_size], write, action)
                 except CONNECTION_ERRORS as error:
-                    done = [(written, act) for _, written, _, act in steps[:index]] if whole else []
-                    done += [(writes[:start], action)] if whole else []
-                    left = [(rest, act) for _, rest, _, act in [*steps[index + 1 :], *later]]
-                    raise self._lost([*done, (writes[start:], action), *left], error) from error
+                    left = steps if whole else [(model, writes[start:], write, action), *steps[index + 1 :]]
+                    raise self._lost([(rest, act) for _, rest, _, act in [*left, *later]], error) from error
 
     def _batch(self, model: type[Model], batch: list[PendingWrite], write: BatchWriter, action: str) -> None:
         """Write one batch in a savepoint; when the database refuses it, retry it one object at a time."""
@@ -144,18 +142,18 @@ class Flusher:
 
     def create_batch(self, model: type[Model], batch: list[PendingWrite]) -> None:
         """Insert the objects, their many-to-many rows and their change records."""
-        model._base_manager.bulk_create([pending.obj for pending in batch])
-        for pending in batch:
-            pending.obj._state.adding = False
-        reproduced.written(model, [pending.obj for pending in batch], created=True)
-        self.trees.created(model, [pending.obj for pending in batch])
+        objects = [pending.obj for pending in batch]
+        model._base_manager.bulk_create(objects)
+        for obj in objects:
+            obj._state.adding = False
+        reproduced.written(model, objects, created=True)
+        self.trees.created(model, objects)
         self._write_related(model, batch, known_empty=True)
-        self.sides_of([pending.obj for pending in batch])
+        self.sides_of(objects)
         if model in self.unrecorded:
-            self.unrecorded[model].extend(pending.obj.pk for pending in batch)
+            self.unrecorded[model].extend(obj.pk for obj in objects)
         elif self.recorder.context is not None:
-            objects = self.recorder.as_written([pending.obj for pending in batch])
-            self.recorder.save(self.recorder.build(objects, CREATE))
+            self.recorder.save(self.recorder.build(self.recorder.as_written(objects), CREATE))
 
     def update_batch(self, model: type[Model], batch: list[PendingWrite]) -> None:
         """Update the changed columns and the many-to-many rows; write (or refresh) the change records."""
@@ -178,7 +176,7 @@ class Flusher:
         for victim_model, victims in internals.collected(collector).items():
             self.recorder.save(self.recorder.build(victims, DELETE))
             forget_attachments(victim_model, [victim.pk for victim in victims])
-            if receiver_names(victim_model, (pre_delete, post_delete)) - internals.HANDLED_RECEIVERS:
+            if runs_delete_receivers(victim_model):
                 read_for_receivers(victims)
         self.sides = {}
         self.sides_of(objects)
@@ -221,7 +219,8 @@ class Flusher:
             for start in range(0, len(pks), self.batch_size):
                 objects = self.recorder.reload(model, pks[start : start + self.batch_size])
                 self.recorder.save(self.recorder.build(objects, CREATE))
-            self.sides.get(model, set()).difference_update(pks)
+            if model in self.sides:
+                self.sides[model].difference_update(pks)
         for model, pks in self.sides.items():
             remaining = sorted(pks, key=str)
             for start in range(0, len(remaining), self.batch_size):

@@ -8,12 +8,11 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet
-from django.db.models.signals import post_delete, pre_delete
 from nautobot.extras.utils import get_change_logged_m2m_through_side_field_names
 from taggit.managers import TaggableManager
 
 from nautobot_ssot.contrib.bulk import internals
-from nautobot_ssot.contrib.bulk.support import receiver_names
+from nautobot_ssot.contrib.bulk.support import runs_delete_receivers
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ class ThroughTable:
 
         The receivers of an interface's IP address assignments clear the host's primary address when it loses it.
         """
-        if receiver_names(self.through, (pre_delete, post_delete)) <= internals.HANDLED_RECEIVERS:
+        if not runs_delete_receivers(self.through):
             internals.raw_delete(rows)
         else:
             rows.delete()

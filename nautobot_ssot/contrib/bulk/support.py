@@ -62,6 +62,12 @@ def receiver_names(model: type[Model], signals: tuple[Signal, ...] = MODEL_SIGNA
     return names
 
 
+def runs_delete_receivers(model: type[Model]) -> bool:
+    """Whether deleting ``model`` rows calls receivers beyond Nautobot's change logging and this app's own."""
+    names = receiver_names(model, (pre_delete, post_delete)) - internals.HANDLED_RECEIVERS
+    return any(not name.startswith("nautobot_ssot.") for name in names)
+
+
 @cache
 def model_fallback_reason(model: type[Model]) -> str | None:
     """Return why ``model`` cannot be written in bulk, or None when it can."""

@@ -6,10 +6,11 @@ from typing import Any
 
 from nautobot.apps.testing import TestCase
 from nautobot.dcim.models import Interface
-from nautobot.ipam.models import NamespaceParentedModelMixin
+from nautobot.ipam.models import IPAddressToInterface, NamespaceParentedModelMixin
+from nautobot.tenancy.models import Tenant
 
 from nautobot_ssot.contrib import NautobotModel
-from nautobot_ssot.contrib.bulk.support import override_reason, plan_fallback_reason
+from nautobot_ssot.contrib.bulk.support import override_reason, plan_fallback_reason, runs_delete_receivers
 from nautobot_ssot.contrib.typeddicts import VLANDict
 
 
@@ -38,3 +39,9 @@ class FallbackTestCase(TestCase):
         reason = plan_fallback_reason(TaggedInterface.field_plan())
         self.assertIn("'tagged_vlans': the receiver", reason)
         self.assertIn("prevent_adding_tagged_vlans_with_incorrect_mode_or_site", reason)
+
+
+class DeleteReceiversTestCase(TestCase):
+    def test_address_assignments_run_receivers_on_delete_and_tenants_do_not(self):
+        self.assertTrue(runs_delete_receivers(IPAddressToInterface))
+        self.assertFalse(runs_delete_receivers(Tenant))
