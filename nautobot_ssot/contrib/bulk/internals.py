@@ -280,9 +280,20 @@ LOADDATA_CHECK = Target("nautobot.core.signals", "", "disable_for_loaddata", "(s
 each call to return early under ``loaddata``; while a run writes, the ``inspect`` its module sees gives the stack
 without reading every frame's source (``FRAME_STACK_PATCH``)."""
 
-MODEL_CALLS = (Target("nautobot.ipam.models", "NamespaceParentedModelMixin", "_snapshot_tracked_fields", "(self)"),)
-"""Private methods of Nautobot's models that the bulk path calls where their ``save()`` would
-(``contrib.bulk.reproduced``)."""
+MODEL_CALLS = (
+    Target("nautobot.ipam.models", "NamespaceParentedModelMixin", "_snapshot_tracked_fields", "(self)"),
+    Target("nautobot.ipam.models", "NamespaceParentedModelMixin", "_get_closest_parent", "(self, host)"),
+    Target("nautobot.ipam.models", "IPAddress", "_deconstruct_address", "(self, address)"),
+)
+"""Private methods of Nautobot's models that the bulk path calls where their ``save()`` or ``clean()`` would
+(``contrib.bulk.reproduced``, ``contrib.bulk.cleans``)."""
+
+CLEAN_TARGETS = (
+    Target("nautobot.dcim.models.device_components", "ModularComponentModel", "clean", "(self)"),
+    Target("nautobot.ipam.models", "IPAddress", "clean", "(self)"),
+)
+"""``clean()`` methods replaced while a bulk run validates (``contrib.bulk.cleans``): the replacements answer some
+of their queries from the run, on the validating thread only."""
 
 EVERY_TARGET = (
     *MEMOIZED_LOOKUPS,
@@ -293,6 +304,7 @@ EVERY_TARGET = (
     *DELETION_TARGETS,
     LOADDATA_CHECK,
     *MODEL_CALLS,
+    *CLEAN_TARGETS,
 )
 """Every function the fast paths replace, override or call privately."""
 
@@ -577,6 +589,30 @@ def namespace_of(obj: Model) -> Model:
 def seed_closest_parent(obj: Model, namespace_pk: Any, host: str, parent: Model) -> None:
     """Make ``_get_closest_parent(host)`` of an IP address answer ``parent`` without a query (its memo)."""
     obj._closest_parent_cache[(namespace_pk, host)] = parent
+
+
+def closest_parent(obj: Model) -> Model | None:
+    """The closest parent prefix ``clean()`` of an IP address finds for its host (``_get_closest_parent``).
+
+    Raises:
+        ValidationError: No prefix of the namespace holds the host.
+    """
+    return obj._get_closest_parent(obj.host)
+
+
+def deconstruct_address(obj: Model) -> None:
+    """Set an IP address's host, mask length and version from its address, as its ``clean()`` does first."""
+    obj._deconstruct_address(obj.address)
+
+
+def stored_host(obj: Model) -> Any:
+    """The host an IP address had when read from the database (``clean()`` refuses a changed one)."""
+    return obj._host
+
+
+def forget_provided_namespace(obj: Model) -> None:
+    """Drop the namespace an IP address was given, once its parent says it (``clean()`` does the same)."""
+    obj._namespace = None
 
 
 def live_receivers(signal: Signal, sender: type[Model]) -> list[Any]:

@@ -92,6 +92,18 @@ def device_from_module(obj: Model) -> None:
         obj.device = getattr(obj.module.parent_module_bay, "parent_device", None)
 
 
+def component_name(obj: Model) -> Claim | None:
+    """``ModularComponentModel.clean()``: a device has one component of a kind per name outside its modules.
+
+    Its query sees stored components only (or none, for a device queued in the run: ``cleans``); two components
+    queued in one run are checked against each other here.
+    """
+    if obj.module_id is not None or obj.device_id is None:
+        return None
+    message = f"A {obj._meta.verbose_name} by this name already exists on {obj.device}"
+    return Claim((obj._meta.label, obj.device_id, obj.name), "__all__", message)
+
+
 def default_interface_status(obj: Model) -> None:
     """``BaseInterface.save()``: an interface without a status gets the Active one.
 
@@ -231,7 +243,9 @@ def reproductions() -> dict[type, Reproduction]:
             claim=device_uniqueness,
         ),
         Reproduction(VLAN, (("save", "6006a7c229ec"), ("__init__", "aea8cf6554c1"))),
-        Reproduction(ModularComponentModel, (("save", "e75854dc4a55"),), accepted=device_from_module),
+        Reproduction(
+            ModularComponentModel, (("save", "e75854dc4a55"),), accepted=device_from_module, claim=component_name
+        ),
         Reproduction(CableTermination, (("save", "e6869277fbe7"),), refused_fields=frozenset({"cable"})),
         Reproduction(
             BaseInterface, (("save", "e34d446841fa"),), accepted=default_interface_status, written=clear_tagged_vlans

@@ -26,6 +26,7 @@ from django.db.models import Model
 from nautobot_ssot.contrib.bulk import reproduced
 from nautobot_ssot.contrib.bulk.cachememo import CacheMemo
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder
+from nautobot_ssot.contrib.bulk.cleans import CleanAnswers
 from nautobot_ssot.contrib.bulk.flush import Flusher
 from nautobot_ssot.contrib.bulk.parents import ParentPrefixes
 from nautobot_ssot.contrib.bulk.pending import PendingIndex, PendingQueue, PendingWrite, RelatedKeys
@@ -58,6 +59,7 @@ class BulkWriter:
         loaded: Database objects read when the adapter loaded, per (model name, unique id), for updates and deletes.
         memo: Nautobot's cached lookups, answered from memory while objects are accepted and written.
         parents: The prefixes of the namespaces IP addresses are accepted in (their parents, found in memory).
+        answers: Queries of Nautobot's ``clean()`` answered from the run while it validates.
     """
 
     deferred: ClassVar[bool] = True
@@ -72,10 +74,15 @@ class BulkWriter:
     loaded: dict[tuple[str, str], Model] = field(default_factory=dict)
     memo: CacheMemo = field(default_factory=CacheMemo)
     parents: ParentPrefixes = field(default_factory=ParentPrefixes)
+    answers: CleanAnswers = field(init=False)
     _decisions: dict[type, bool] = field(default_factory=dict)
     _index: PendingIndex = field(default_factory=PendingIndex)
     _shared: dict[tuple[type[Model], Any], Model] = field(default_factory=dict)
     _paused: bool = False
+
+    def __post_init__(self) -> None:
+        """Answer ``clean()``'s queries from this run's validation state."""
+        self.answers = CleanAnswers(self.validator)
 
     @property
     def paused(self) -> bool:
@@ -122,8 +129,7 @@ class BulkWriter:
                 if not kind.after_save:
                     kind.save(obj, values, self.adapter)
             related = self._related(plan.kinds, values, None)
-            self.parents.seed(obj)
-            self.validator.validate(obj, reproduced.claims(obj))
+            self._validate(obj)
             reproduced.accept(obj)
         self.validator.pending.add(obj.pk)
         self.creates.add(PendingWrite(obj, instance.get_type(), instance.get_unique_id(), related))
@@ -146,12 +152,22 @@ class BulkWriter:
                     kind.save(obj, values, self.adapter)
             related = self._related(kinds, values, obj)
             if any(not kind.after_save for kind in kinds) or reproduced.cleans_on_save(type(obj)):
-                self.parents.seed(obj)
-                self.validator.validate(obj, reproduced.claims(obj))
+                self._validate(obj)
             reproduced.accept(obj)
             fields = changed_fields(obj, before)
         self.updates.add(PendingWrite(obj, instance.get_type(), instance.get_unique_id(), related, fields))
         return obj
+
+    def _validate(self, obj: Model) -> None:
+        """Validate an object about to be queued, with what the run knows (its parent prefix, ``clean()``'s queries).
+
+        Raises:
+            ValidationError: The object is not valid.
+        """
+        self.parents.seed(obj)
+        with self.answers.active():
+            self.validator.validate(obj, reproduced.claims(obj))
+        self.answers.note(obj)
 
     def prepare(self) -> None:
         """Nothing to store first: an object is only checked and queued here."""

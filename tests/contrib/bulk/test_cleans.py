@@ -1,0 +1,202 @@
+"""Queries of ``clean()`` answered from the bulk run (``nautobot_ssot.contrib.bulk.cleans``), and their canaries."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from diffsync.enum import DiffSyncFlags
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from nautobot.apps.testing import TestCase
+from nautobot.dcim.models import Device, DeviceType, Interface, Location
+from nautobot.extras.choices import ObjectChangeEventContextChoices
+from nautobot.extras.context_managers import web_request_context
+from nautobot.extras.models import Status
+from nautobot.ipam.models import IPAddress, IPAddressRange, Namespace, Prefix
+from nautobot.users.models import User
+
+from nautobot_ssot.contrib import NautobotAdapter, NautobotModel
+from nautobot_ssot.contrib.bulk import BulkWriter, cleans, internals
+from nautobot_ssot.contrib.bulk.cleans import CleanAnswers
+from nautobot_ssot.jobs.examples.models import IPAddressModel, PrefixModel
+from nautobot_ssot.sync.context import ObjectOutcome
+from nautobot_ssot.sync.executor import apply_diff
+from tests.contrib.fixtures import content_types, source_for
+from tests.contrib.test_writers import NetDevice, make_network_fixtures, stored
+
+
+class CleanCanaryTestCase(TestCase):
+    """Fail when Nautobot changes a ``clean()`` the bulk path answers queries of: check the answers, then update."""
+
+    def test_every_replaced_clean_is_the_one_checked(self):
+        for target in internals.CLEAN_TARGETS:
+            with self.subTest(str(target)):
+                self.assertTrue(cleans.checked(target.original(), f"{target.owner}.{target.name}"))
+
+    def test_a_changed_clean_is_left_as_it_is(self):
+        def clean(self):
+            """Not the checked source."""
+
+        self.assertIs(cleans.component_clean(clean), clean)
+        self.assertIs(cleans.address_clean(clean), clean)
+
+    def test_the_replacements_call_the_originals_on_a_thread_not_validating(self):
+        seen = []
+        with CleanAnswers(BulkWriter(adapter=None).validator).active():
+            self.assertIsNotNone(cleans.current())
+            other = threading.Thread(target=lambda: seen.append(cleans.current()))
+            other.start()
+            other.join()
+        self.assertEqual(seen, [None])
+        self.assertIsNone(cleans.current())
+
+
+class LabelledInterface(NautobotModel):
+    """An interface known to the source by its label: two of them may ask for the same name."""
+
+    _model = Interface
+    _modelname = "interface"
+    _identifiers = ("device__name", "label")
+    _attributes = ("name", "type", "status__name")
+
+    device__name: str
+    label: str
+    name: str
+    type: str = "virtual"
+    status__name: str = "Active"
+
+
+class ExclusiveRange(NautobotModel):
+    """An exclusive IP address range."""
+
+    _model = IPAddressRange
+    _modelname = "range"
+    _identifiers = ("start_host", "end_host")
+    _attributes = ("status__name", "is_exclusive")
+
+    start_host: str
+    end_host: str
+    status__name: str = "Active"
+    is_exclusive: bool = True
+
+
+class CheckedAdapter(NautobotAdapter):
+    """Prefixes, ranges, addresses, devices and labelled interfaces."""
+
+    prefix = PrefixModel
+    range = ExclusiveRange
+    ip_address = IPAddressModel
+    device = NetDevice
+    interface = LabelledInterface
+    top_level = ("prefix", "range", "ip_address", "device", "interface")
+
+
+def refused_data() -> dict[str, list[dict[str, Any]]]:
+    """Objects ``clean()`` refuses: a name taken twice on a new device, addresses in exclusive ranges, a duplicate."""
+    ips = [
+        {"host": "10.0.0.7", "mask_length": 24},
+        {"host": "10.0.0.7", "mask_length": 32},
+        {"host": "10.0.0.105", "mask_length": 24},
+        {"host": "10.9.0.15", "mask_length": 24},
+        {"host": "10.9.0.99", "mask_length": 24},
+    ]
+    interfaces = [
+        {"device__name": "r0", "label": label, "name": name} for label, name in (("a", "eth0"), ("b", "eth0"))
+    ]
+    interfaces.append({"device__name": "r0", "label": "c", "name": "eth1"})
+    return {
+        "prefix": [{"network": "10.0.0.0", "prefix_length": 24}, {"network": "10.9.0.0", "prefix_length": 24}],
+        "range": [{"start_host": "10.0.0.100", "end_host": "10.0.0.120"}],
+        "ip_address": ips,
+        "device": [
+            {"name": "r0", "device_type__model": "Router 1", "role__name": "Router", "location__name": "Site A"}
+        ],
+        "interface": interfaces,
+    }
+
+
+class Failures:
+    """The failed outcomes of a run, as (model, unique id, message)."""
+
+    def __init__(self) -> None:
+        """No outcome yet."""
+        self.found: list[tuple[str, str, str]] = []
+
+    def record(self, outcome: ObjectOutcome) -> None:
+        """Keep a failed outcome."""
+        if outcome.status != "success":
+            self.found.append((outcome.model, outcome.unique_id, outcome.message))
+
+
+class RefusedAsNautobotRefusesTestCase(TestCase):
+    """What ``clean()`` refuses, the bulk path refuses with the same message, and stores what the standard path does."""
+
+    @classmethod
+    def setUpTestData(cls):
+        make_network_fixtures()
+        active = Status.objects.get(name="Active")
+        active.content_types.add(*content_types(IPAddressRange))
+        namespace, _ = Namespace.objects.get_or_create(name="Global")
+        parent = Prefix.objects.create(prefix="10.9.0.0/24", namespace=namespace, status=active)
+        IPAddressRange.objects.create(
+            start_host="10.9.0.10", end_host="10.9.0.20", parent=parent, status=active, is_exclusive=True
+        )
+        cls.tester = User.objects.create(username="cleans-tester")
+
+    def run_path(self, **options: Any) -> tuple[list[tuple[str, str, str]], dict[str, Any]]:
+        savepoint = transaction.savepoint()
+        failures = Failures()
+        with web_request_context(self.tester, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
+            target = CheckedAdapter(job=None, **options)
+            target.load()
+            source = source_for(CheckedAdapter, refused_data())
+            diff = source.diff_to(target)
+            apply_diff(source, target, diff, DiffSyncFlags.CONTINUE_ON_FAILURE, outcomes=failures)
+        state = stored(self.tester)
+        transaction.savepoint_rollback(savepoint)
+        return sorted(failures.found), state
+
+    def test_the_bulk_path_refuses_and_stores_what_the_standard_path_does(self):
+        for model_class in (ExclusiveRange, IPAddressModel, NetDevice, LabelledInterface):
+            self.assertIsInstance(CheckedAdapter(job=None, bulk=True).writer_for(model_class), BulkWriter)
+        standard_failures, standard = self.run_path(deferred_change_records=False)
+        bulk_failures, bulk = self.run_path(bulk=True)
+        self.assertEqual(
+            [(model, unique_id) for model, unique_id, _ in standard_failures],
+            [("interface", "r0__b"), ("ip_address", "10.0.0.105__24"), ("ip_address", "10.0.0.7__32")]
+            + [("ip_address", "10.9.0.15__24")],
+        )
+        self.assertEqual(len(bulk_failures), len(standard_failures))
+        for (model, unique_id, expected), (_, _, found) in zip(standard_failures, bulk_failures, strict=True):
+            with self.subTest(f"{model} {unique_id}"):
+                self.assertEqual(found, expected)
+        for key, rows in standard.items():
+            with self.subTest(key):
+                self.assertEqual(rows, bulk[key])
+
+
+class QueriesAnsweredTestCase(TestCase):
+    """The queries answered from the run are not asked."""
+
+    @classmethod
+    def setUpTestData(cls):
+        make_network_fixtures()
+        cls.active = Status.objects.get(name="Active")
+        namespace, _ = Namespace.objects.get_or_create(name="Global")
+        Prefix.objects.get_or_create(network="10.0.0.0", prefix_length=24, namespace=namespace, status=cls.active)
+
+    def test_an_interface_of_a_new_device_and_an_address_ask_no_duplicate_or_range_query(self):
+        writer = BulkWriter(adapter=None)
+        device = Device(name="r9", device_type=DeviceType.objects.get(), location=Location.objects.get(name="Site A"))
+        writer.validator.pending.add(device.pk)
+        interface = Interface(device=device, name="eth0", type="virtual", status=self.active)
+        address = IPAddress(host="10.0.0.9", mask_length=24, status=self.active)
+        with CaptureQueriesContext(connection) as queries, writer.answers.active():
+            interface.clean()
+            address.clean()
+        tables = ("dcim_interface", "ipam_ipaddressrange")
+        asked = [query["sql"] for query in queries if any(table in query["sql"] for table in tables)]
+        self.assertEqual(len(asked), 1, asked)
+        self.assertNotIn("start_host", asked[0])  # the namespace's ranges are looked for once, not per address
+        self.assertEqual(str(address.parent.prefix), "10.0.0.0/24")
