@@ -20,6 +20,7 @@ from nautobot.ipam.models import IPAddress, Namespace, Prefix
 from nautobot.tenancy.models import Tenant, TenantGroup
 
 from nautobot_ssot.contrib import NautobotAdapter
+from nautobot_ssot.sync.context import ObjectOutcome
 
 
 def content_types(*models: type[Model]) -> list[ContentType]:
@@ -130,6 +131,19 @@ def source_for(target_class: type[NautobotAdapter], records: Mapping[str, Iterab
         for row in rows:
             source.add(attributes[modelname](**row))
     return source
+
+
+class FailedOutcomes:
+    """The failed outcomes of a run, as (model, unique id, message): an ``OutcomeRecorder``."""
+
+    def __init__(self) -> None:
+        """No outcome yet."""
+        self.found: list[tuple[str, str, str]] = []
+
+    def record(self, outcome: ObjectOutcome) -> None:
+        """Keep a failed outcome (a write refused when the queue is flushed included)."""
+        if outcome.status != "success":
+            self.found.append((outcome.model, outcome.unique_id, outcome.message))
 
 
 def sync_records(

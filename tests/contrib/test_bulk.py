@@ -24,7 +24,7 @@ from nautobot.dcim.models import Location, LocationType
 from nautobot.extras.choices import CustomFieldTypeChoices, ObjectChangeEventContextChoices
 from nautobot.extras.context_managers import web_request_context
 from nautobot.extras.models import CustomField, ObjectChange, Status, Tag
-from nautobot.ipam.models import Prefix
+from nautobot.ipam.models import Namespace
 from nautobot.tenancy.models import Tenant, TenantGroup
 from nautobot.users.models import User
 
@@ -72,14 +72,13 @@ class BulkAdapter(NautobotAdapter):
     top_level = ("tenant", "location")
 
 
-class PrefixOnly(NautobotModel):
-    _model = Prefix
-    _modelname = "prefix"
-    _identifiers = ("network", "prefix_length")
+class NamespaceOnly(NautobotModel):
+    _model = Namespace
+    _modelname = "namespace"
+    _identifiers = ("name",)
     _bulk = True
 
-    network: str
-    prefix_length: int
+    name: str
 
 
 def records(sites: int, changed: bool = False) -> dict[str, list[dict[str, Any]]]:
@@ -300,15 +299,15 @@ class BulkPathTestCase(TestCase):
             validator.validate(Tenant(name="New"))
 
     def test_models_with_their_own_save_fall_back(self):
-        self.assertIn("Prefix.delete()", model_fallback_reason(Prefix))
+        self.assertIn("Namespace.delete()", model_fallback_reason(Namespace))
         self.assertIsNone(model_fallback_reason(Location))
         adapter = NautobotAdapter(job=None, bulk=True)
         with self.assertLogs("nautobot_ssot.contrib.bulk.writer", "INFO") as logs:
-            self.assertFalse(adapter.bulk_writer.accepts(PrefixOnly))
-            self.assertFalse(adapter.bulk_writer.accepts(PrefixOnly))
+            self.assertFalse(adapter.bulk_writer.accepts(NamespaceOnly))
+            self.assertFalse(adapter.bulk_writer.accepts(NamespaceOnly))
         self.assertEqual(len(logs.output), 1)
         self.assertIn("object by object, not in bulk", logs.output[0])
-        self.assertEqual(ContentType.objects.get_for_model(Prefix).model, "prefix")
+        self.assertEqual(ContentType.objects.get_for_model(Namespace).model, "namespace")
 
 
 class BulkOptInTestCase(TestCase):
@@ -324,8 +323,8 @@ class BulkOptInTestCase(TestCase):
     def test_the_diff_is_applied_with_the_collector_paused_only_when_every_model_is_bulk(self):
         class MixedAdapter(NautobotAdapter):
             location = BulkLocation
-            prefix = PrefixOnly
-            top_level = ("location", "prefix")
+            namespace = NamespaceOnly
+            top_level = ("location", "namespace")
 
         bulk = BulkAdapter(job=None, bulk=True)
         with bulk.applying():
@@ -335,7 +334,7 @@ class BulkOptInTestCase(TestCase):
         with self.assertLogs("nautobot_ssot.contrib.bulk.writer", "INFO"), mixed.applying():
             self.assertTrue(gc.isenabled())
             self.assertGreater(gc.get_freeze_count(), 0)  # what was loaded before is left out of its walks
-            self.assertIs(CacheMemo.current(), mixed.bulk_writer.memo)  # the prefix writes deferred, with the memo
+            self.assertIs(CacheMemo.current(), mixed.bulk_writer.memo)  # the namespace writes deferred, with the memo
         self.assertEqual(gc.get_freeze_count(), 0)
         with NautobotAdapter(job=None, deferred_change_records=False).applying():
             self.assertIsNone(CacheMemo.current())

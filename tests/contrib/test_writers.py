@@ -24,7 +24,9 @@ from nautobot_ssot.contrib.typeddicts import IPAddressDict, TagDict
 from nautobot_ssot.contrib.writers import DeferredWriter, StandardWriter, writer_for
 from nautobot_ssot.jobs.examples.models import IPAddressModel, LocationModel, PrefixModel, VLANModel
 from nautobot_ssot.sync.executor import apply_diff
+from tests.contrib.bulk.faults import RecordingJob
 from tests.contrib.fixtures import content_types, make_base, make_device_fixtures, make_location, source_for
+from tests.contrib.test_bulk import NamespaceOnly
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 VOLATILE = {"id", "created", "last_updated", "time"}
@@ -117,9 +119,15 @@ def emptied() -> dict[str, list[dict[str, Any]]]:
 
 
 def sync(
-    data: dict[str, list[dict[str, Any]]], user: User, adapter: type[NautobotAdapter] | None = None, **options: Any
+    data: dict[str, list[dict[str, Any]]],
+    user: User,
+    adapter: type[NautobotAdapter] | None = None,
+    job: RecordingJob | None = None,
+    **options: Any,
 ) -> int:
     """Sync ``data`` into the database as a job does (job change context, the job's syncer); return failures.
+
+    With a ``job``, every outcome is recorded in its run context, writes refused when the queue is flushed included.
 
     As a job of this app runs, the dispatch when the change context closes reads per chunk of records
     (``fast_dispatch``), except on the 4.x-style path (``deferred_change_records=False``).
@@ -127,10 +135,12 @@ def sync(
     adapter = adapter or NetAdapter
     dispatch = nullcontext() if options.get("deferred_change_records") is False else fast_dispatch()
     with dispatch, web_request_context(user, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
-        target = adapter(job=None, **options)
+        target = adapter(job=job, **options)
         target.load()
         source = source_for(adapter, data)
-        return apply_diff(source, target, source.diff_to(target), DiffSyncFlags.CONTINUE_ON_FAILURE).failed
+        diff = source.diff_to(target)
+        outcomes = job.run_context if job is not None else None
+        return apply_diff(source, target, diff, DiffSyncFlags.CONTINUE_ON_FAILURE, outcomes=outcomes).failed
 
 
 def make_network_fixtures() -> None:
@@ -154,7 +164,7 @@ class Labels:
             self.names[str(record.changed_object_id)] = f"{record.changed_object_type.model}:{record.object_repr}"
         for model in MODELS:
             for obj in model.objects.all():
-                self.names[str(obj.pk)] = f"{model._meta.model_name}:{obj}:{getattr(obj, 'parent_id', '')}"
+                self.names[str(obj.pk)] = f"{model._meta.model_name}:{obj}:{getattr(obj, 'parent', '')}"
 
     def __call__(self, value: Any) -> Any:
         """Return ``value`` with primary keys replaced by names, volatile keys dropped, natural slugs cut."""
@@ -481,9 +491,9 @@ class WriterChoiceTestCase(TestCase):
         self.assertIsInstance(NetAdapter(job=None).writer_for(NetDevice), DeferredWriter)
         self.assertIs(type(NetAdapter(job=None, deferred_change_records=False).writer_for(NetDevice)), StandardWriter)
         bulk = NetAdapter(job=None, bulk=True)
-        for model_class in (VLANModel, NetDevice, NetInterface, IPAddressModel, LocationOnly):
+        for model_class in (VLANModel, NetDevice, NetInterface, IPAddressModel, PrefixModel, LocationOnly):
             self.assertIsInstance(bulk.writer_for(model_class), BulkWriter)
-        self.assertIsInstance(bulk.writer_for(PrefixModel), DeferredWriter)
+        self.assertIsInstance(bulk.writer_for(NamespaceOnly), DeferredWriter)  # Namespace.delete() falls back
         self.assertIs(bulk.writer_for(LocationOnly), bulk.writer_for(LocationOnly))
 
     def test_a_job_can_opt_out(self):

@@ -156,12 +156,13 @@ class ChangeRecorder:
         internals.forget_prefetched(objects, set(to_many_names(type(objects[0]))))
         return records
 
-    def touch(self, model: type[Model], pks: Sequence[Any]) -> None:
+    def touch(self, model: type[Model], pks: Sequence[Any], new_records: bool = True) -> None:
         """Record an update of objects whose relations changed, as Nautobot does for the far side of a through row.
 
         Where this run's context recorded the object already, that record takes the new data (as Nautobot updates
         a record in place when its object changes again in the same context); otherwise a new update record is
-        written.
+        written, unless ``new_records`` is False (a row changed by a statement that Nautobot does not record, which
+        only shows in the records that its context serializes at its end).
         """
         context = self.context
         if context is None or not hasattr(model, "to_objectchange"):
@@ -170,7 +171,8 @@ class ChangeRecorder:
         if not objects:
             return
         earlier = self._recorded_in_context(model, pks, context.get_user(objects[0]))
-        self.save(self.build([obj for obj in objects if obj.pk not in earlier], UPDATE))
+        if new_records:
+            self.save(self.build([obj for obj in objects if obj.pk not in earlier], UPDATE))
         again = [obj for obj in objects if obj.pk in earlier]
         for start in range(0, len(again), self.batch_size):
             batch = again[start : start + self.batch_size]

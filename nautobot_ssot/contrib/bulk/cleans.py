@@ -34,13 +34,18 @@ from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
 from nautobot_ssot.contrib.bulk import internals
+from nautobot_ssot.contrib.bulk.parents import ParentPrefixes
 from nautobot_ssot.contrib.bulk.reproduced import source_digest
 from nautobot_ssot.contrib.bulk.validation import BulkValidator
 
 _current = threading.local()
 """The answers of the run validating on each thread (``_current.answers``), if any."""
 
-SOURCES = {"ModularComponentModel.clean": "723579611c0e", "IPAddress.clean": "19addf38b25b"}
+SOURCES = {
+    "ModularComponentModel.clean": "723579611c0e",
+    "IPAddress.clean": "19addf38b25b",
+    "Prefix.get_parent": "5fb3fc634ad7",
+}
 """The source digest of each replaced ``clean()`` the replacement was checked against."""
 
 
@@ -50,11 +55,13 @@ class CleanAnswers:
 
     Attributes:
         validator: The run's validation state (objects queued for creation, unique values).
+        parents: The prefixes of the run's namespaces, stored and queued.
         exclusive: Per namespace primary key, whether a stored exclusive IP address range is in it.
         queued_ranges: Per namespace primary key, the exclusive ranges validated in the run.
     """
 
     validator: BulkValidator
+    parents: ParentPrefixes
     exclusive: dict[Any, bool] = field(default_factory=dict)
     queued_ranges: dict[Any, list[Model]] = field(default_factory=dict)
     _watching: bool = False
@@ -162,6 +169,20 @@ def address_clean(original: Callable[[Model], None]) -> Callable[[Model], None]:
     return clean
 
 
+def prefix_parent(original: Callable[[Model], Model | None]) -> Callable[[Model], Model | None]:
+    """Wrap ``Prefix.get_parent``: the parent is found among the prefixes read once, and those queued in the run."""
+    if not checked(original, "Prefix.get_parent"):
+        return original
+
+    @wraps(original)
+    def get_parent(self: Model) -> Model | None:
+        answers = current()
+        known, parent = answers.parents.parent_of_prefix(self) if answers is not None else (False, None)
+        return parent if known else original(self)
+
+    return get_parent
+
+
 def checked(original: Callable[..., Any], name: str) -> bool:
     """Whether the source of ``original`` is the one its replacement was checked against."""
     try:
@@ -240,6 +261,7 @@ def take_closest_parent(obj: Model) -> None:
 
 CLEAN_PATCHES = (
     internals.ProcessPatch(internals.CLEAN_TARGETS[:1], component_clean),
-    internals.ProcessPatch(internals.CLEAN_TARGETS[1:], address_clean),
+    internals.ProcessPatch(internals.CLEAN_TARGETS[1:2], address_clean),
+    internals.ProcessPatch(internals.CLEAN_TARGETS[2:], prefix_parent),
 )
-"""The two ``clean()`` replacements, installed while at least one run validates."""
+"""The replacements, installed while at least one run validates."""

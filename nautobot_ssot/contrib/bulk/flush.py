@@ -27,6 +27,7 @@ from nautobot.extras.models import ContactAssociation, Note
 from nautobot_ssot.contrib.bulk import internals, reproduced
 from nautobot_ssot.contrib.bulk.changelog import ChangeRecorder, load_for_serializer, read_for_receivers
 from nautobot_ssot.contrib.bulk.deferred import CONNECTION_ERRORS, FlushFailed
+from nautobot_ssot.contrib.bulk.parents import ParentPrefixes
 from nautobot_ssot.contrib.bulk.pending import PendingQueue, PendingWrite
 from nautobot_ssot.contrib.bulk.relations import ThroughTable, logged_sides
 from nautobot_ssot.contrib.bulk.support import runs_delete_receivers
@@ -58,6 +59,7 @@ class Flusher:
         batch_size: Objects per batch.
         adapter: The adapter (named in failure log entries).
         trees: Drops the cached hierarchy of tree models after each batch (``trees``).
+        parents: The prefixes handed to objects as parents, given their stored parent when prefixes move them.
         sides: Far-side objects of through rows written, per model, whose change Nautobot records (``logs_sides``).
         unrecorded: Objects created at such a far side, per model, whose create records wait for ``record_sides``.
     """
@@ -67,6 +69,7 @@ class Flusher:
     batch_size: int
     adapter: Any
     trees: TreeCaches = field(default_factory=TreeCaches)
+    parents: ParentPrefixes = field(default_factory=ParentPrefixes)
     sides: dict[type[Model], set[Any]] = field(default_factory=dict)
     unrecorded: dict[type[Model], list[Any]] = field(default_factory=dict)
 
@@ -146,7 +149,7 @@ class Flusher:
         model._base_manager.bulk_create(objects)
         for obj in objects:
             obj._state.adding = False
-        reproduced.written(model, objects, created=True)
+        self.refresh_records(reproduced.written(model, objects, created=True))
         self.trees.created(model, objects)
         self._write_related(model, batch, known_empty=True)
         self.sides_of(objects)
@@ -163,7 +166,7 @@ class Flusher:
                 by_fields.setdefault(pending.fields | refreshed_fields(pending.obj), []).append(pending.obj)
         for fields, objects in by_fields.items():
             model._base_manager.bulk_update(objects, sorted(fields))
-        reproduced.written(model, [pending.obj for pending in batch], created=False)
+        self.refresh_records(reproduced.written(model, [pending.obj for pending in batch], created=False))
         self.trees.changed(model)
         self._write_related(model, batch, known_empty=False)
         self.recorder.touch(model, [pending.obj.pk for pending in batch])
@@ -172,6 +175,7 @@ class Flusher:
         """Record, then delete the objects and what cascades from them, as ``Model.delete()`` would."""
         pks = [pending.obj.pk for pending in batch]
         objects = load_for_serializer(model, pks)
+        moved = reproduced.deleting(model, objects)
         collector = internals.collect_deletion(model, objects)
         for victim_model, victims in internals.collected(collector).items():
             self.recorder.save(self.recorder.build(victims, DELETE))
@@ -187,8 +191,20 @@ class Flusher:
         for side_model, side_pks in self.sides.items():
             self.recorder.touch(side_model, sorted(side_pks, key=str))
         self.sides = {}
+        self.refresh_records(moved)
         self.trees.changed(model)
         self.validator.release(model, pks)
+
+    def refresh_records(self, moved: reproduced.Moved) -> None:
+        """Refresh the run's records of objects whose rows a reproduced method changed (no new record is written).
+
+        The prefixes handed out as parents take their stored parent too, when prefixes moved.
+        """
+        if any(moved.values()):
+            self.parents.reread_parents()
+        for model, pks in moved.items():
+            if pks and self.recorder.context is not None:
+                self.recorder.touch(model, sorted(pks, key=str), new_records=False)
 
     def _write_related(self, model: type[Model], batch: list[PendingWrite], known_empty: bool) -> None:
         """Write the to-many rows of a batch; keep the far-side objects whose change Nautobot would record."""

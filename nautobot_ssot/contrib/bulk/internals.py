@@ -291,8 +291,9 @@ MODEL_CALLS = (
 CLEAN_TARGETS = (
     Target("nautobot.dcim.models.device_components", "ModularComponentModel", "clean", "(self)"),
     Target("nautobot.ipam.models", "IPAddress", "clean", "(self)"),
+    Target("nautobot.ipam.models", "Prefix", "get_parent", "(self)"),
 )
-"""``clean()`` methods replaced while a bulk run validates (``contrib.bulk.cleans``): the replacements answer some
+"""Methods of ``clean()`` replaced while a bulk run validates (``contrib.bulk.cleans``): the replacements answer some
 of their queries from the run, on the validating thread only."""
 
 EVERY_TARGET = (
@@ -598,6 +599,13 @@ def closest_parent(obj: Model) -> Model | None:
         ValidationError: No prefix of the namespace holds the host.
     """
     return obj._get_closest_parent(obj.host)
+
+
+def snapshot_prefix(obj: Model) -> None:
+    """Make a prefix remember its saved network, namespace and parent, as its ``save()`` does after writing."""
+    for name in ("network", "broadcast", "prefix_length", "ip_version", "namespace_id", "parent_id"):
+        setattr(obj, f"_{name}", getattr(obj, name))
+    obj._cleaned = False
 
 
 def deconstruct_address(obj: Model) -> None:

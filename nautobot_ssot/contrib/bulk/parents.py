@@ -1,19 +1,23 @@
-"""The parent prefix of IP addresses written in bulk, found from the namespace's prefixes read once per run.
+"""The parent prefix of IP addresses and prefixes written in bulk, found from the prefixes read once per run.
 
 Validating an IP address (``clean()``) looks up its closest parent prefix with one query, then reads that
-prefix's namespace with another. ``ParentPrefixes`` reads the prefixes of a namespace once (primary key, network,
-length) and answers the same question in memory: the longest prefix of the namespace that contains the host, as
-``PrefixQuerySet.get_closest_parent(host, include_self=True)`` does. It hands the answer to the object before it is
-validated, where ``clean()`` looks for it first (``internals.seed_closest_parent``), with one shared prefix instance
-per parent whose namespace is loaded.
+prefix's namespace with another; validating a prefix looks up its closest supernet. ``ParentPrefixes`` reads the
+prefixes of a namespace once (primary key, network, length), learns the prefixes validated for writing in the run
+(``queue``), and answers the same questions in memory: the longest prefix of the namespace that contains the host, as
+``PrefixQuerySet.get_closest_parent(host, include_self=True)`` does, or the longest other prefix containing a
+prefix, as ``Prefix.get_parent()`` does. It hands the answer to an address before it is validated, where ``clean()``
+looks for it first (``internals.seed_closest_parent``), and to a prefix through ``cleans.prefix_parent``: one
+shared prefix instance per parent, with its namespace loaded (a copy, for a prefix queued in the run, given its
+stored parent again when a later prefix moves it: ``reread_parents``).
 
-When a prefix is saved or deleted while the run writes (a prefix written on the default path, say), the prefixes
-are read again on the next use. A namespace holding a prefix whose stored network is not in canonical form is not
-answered from memory: its addresses are looked up by ``clean()`` itself.
+When a prefix is saved or deleted one at a time while the run writes, the stored prefixes are read again on the
+next use. A namespace holding a prefix whose stored network is not in canonical form is not answered from memory:
+its addresses and prefixes are looked up by ``clean()`` itself.
 """
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +54,12 @@ def containing_keys(host: str) -> list[Network]:
     ]
 
 
+def shorter_keys(network: str, length: int) -> list[Network]:
+    """Return the keys of every prefix that would contain a prefix of ``network``/``length``, the longest first."""
+    keys = containing_keys(network)
+    return keys[len(keys) - length :] if length else []
+
+
 @dataclass
 class ParentPrefixes:
     """The prefixes of the namespaces used in one run, by network, to find closest parents in memory.
@@ -61,6 +71,7 @@ class ParentPrefixes:
 
     networks: dict[Any, dict[Network, Any] | None] = field(default_factory=dict)
     instances: dict[Any, Model] = field(default_factory=dict)
+    queued: dict[Any, dict[Network, Model]] = field(default_factory=dict)
     _watching: bool = False
 
     def seed(self, obj: Model) -> None:
@@ -69,22 +80,52 @@ class ParentPrefixes:
         if not (host and isinstance(host, str) and internals.finds_closest_parent(obj)):
             return
         namespace = internals.namespace_of(obj)
-        parent_pk = self._closest(namespace.pk, host)
-        if parent_pk is not None:
-            internals.seed_closest_parent(obj, namespace.pk, host, self._instance(parent_pk))
+        parent = self._closest(namespace.pk, host)
+        if parent is not None:
+            internals.seed_closest_parent(obj, namespace.pk, host, parent)
+
+    def parent_of_prefix(self, prefix: Model) -> tuple[bool, Model | None]:
+        """Return whether the parent of a prefix about to be validated is known here, and that parent.
+
+        The parent is the longest other prefix of the namespace containing it, stored or queued in the run, as
+        ``Prefix.get_parent()`` finds it among stored ones (Nautobot saves the queued ones first).
+        """
+        networks = self._networks(prefix.namespace_id)
+        if networks is None or prefix.network is None or prefix.prefix_length is None:
+            return False, None
+        queued = self.queued.get(prefix.namespace_id, {})
+        for key in shorter_keys(str(prefix.network), prefix.prefix_length):
+            if key in queued:
+                return True, self._handed(queued[key])
+            if key in networks:
+                return True, self._instance(networks[key])
+        return True, None
+
+    def queue(self, obj: Model) -> None:
+        """Know an object validated for writing in the run: a prefix may be the parent of later ones and addresses."""
+        from nautobot.ipam.models import Prefix  # noqa: PLC0415  (models load after apps)
+
+        if not isinstance(obj, Prefix):
+            return
+        key = network_key(str(obj.network), str(obj.broadcast), obj.prefix_length)
+        if key is not None:
+            self.queued.setdefault(obj.namespace_id, {})[key] = obj
 
     def forget(self, *args: Any, **kwargs: Any) -> None:
         """Drop what was read (a prefix was saved or deleted); connected to the prefix signals."""
         self.networks.clear()
         self.instances.clear()
 
-    def _closest(self, namespace_pk: Any, host: str) -> Any:
+    def _closest(self, namespace_pk: Any, host: str) -> Model | None:
         networks = self._networks(namespace_pk)
         if networks is None:
             return None
+        queued = self.queued.get(namespace_pk, {})
         for key in containing_keys(host):
+            if key in queued:
+                return self._handed(queued[key])
             if key in networks:
-                return networks[key]
+                return self._instance(networks[key])
         return None
 
     def _networks(self, namespace_pk: Any) -> dict[Network, Any] | None:
@@ -92,6 +133,27 @@ class ParentPrefixes:
             self._watch()
             self.networks[namespace_pk] = read_networks(namespace_pk)
         return self.networks[namespace_pk]
+
+    def reread_parents(self) -> None:
+        """Give the prefixes handed out the parent now stored (a new prefix was written over them).
+
+        What is handed out stands for the prefix as Nautobot's query would read it when the object is validated,
+        not for the object queued (whose own record shows it as it was validated).
+        """
+        from nautobot.ipam.models import Prefix  # noqa: PLC0415  (models load after apps)
+
+        if not self.instances:
+            return
+        stored = dict(Prefix.objects.filter(pk__in=list(self.instances)).values_list("pk", "parent_id"))
+        for pk, instance in self.instances.items():
+            if pk in stored:
+                instance.parent_id = stored[pk]
+
+    def _handed(self, queued: Model) -> Model:
+        """A copy of a queued prefix to hand out as a parent (kept, and given its stored parent when it changes)."""
+        if queued.pk not in self.instances:
+            self.instances[queued.pk] = copy.copy(queued)
+        return self.instances[queued.pk]
 
     def _instance(self, pk: Any) -> Model:
         from nautobot.ipam.models import Prefix  # noqa: PLC0415  (models load after apps)

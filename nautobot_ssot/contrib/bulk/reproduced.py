@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -27,10 +27,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 
 from nautobot_ssot.contrib.bulk import internals
+from nautobot_ssot.contrib.bulk.parents import network_key, shorter_keys
 from nautobot_ssot.contrib.bulk.validation import Claim
 
+Moved = dict[type[Model], set[Any]]
+"""Primary keys of other objects whose stored row a reproduced method changed (without a record), per model."""
 Accepted = Callable[[Model], None]
-Written = Callable[[type[Model], Sequence[Model], bool], None]
+Written = Callable[[type[Model], Sequence[Model], bool], Moved | None]
+Deleting = Callable[[Sequence[Model]], Moved | None]
 
 
 def source_digest(function: Callable) -> str:
@@ -50,6 +54,10 @@ def nothing_after(model: type[Model], objects: Sequence[Model], created: bool) -
     """Nothing to do after the rows are written."""
 
 
+def nothing_on_delete(objects: Sequence[Model]) -> None:
+    """Nothing to do before the rows are deleted."""
+
+
 @dataclass(frozen=True)
 class Reproduction:
     """How the bulk path does what one class's ``save()`` does beyond Django's.
@@ -58,8 +66,12 @@ class Reproduction:
         owner: The class defining the ``save()``.
         sources: Name and source digest of each method of ``owner`` the reproduction was checked against.
         accepted: Applied to each object once validated, before it is queued.
-        written: Applied to each batch once its rows are written (model, objects, whether they were created).
+        written: Applied to each batch once its rows are written (model, objects, whether they were created);
+            returns the other objects it changed, if any.
         refused_fields: Fields that, when a sync writes them, make ``save()`` do what is not reproduced here.
+        refused_attributes: Fields that do the same when a sync may change them (attributes, not identifiers).
+        deleting: Applied to each batch of objects before their rows are deleted (``delete()``, when defined);
+            returns the other objects it changed, if any.
         claim: What a validated object may not share with another object queued in the same run.
         cleans: Whether ``save()`` runs ``clean()`` itself (the object is then validated on every update, even
             when only its to-many relations changed).
@@ -70,8 +82,14 @@ class Reproduction:
     accepted: Accepted = nothing_before
     written: Written = nothing_after
     refused_fields: frozenset[str] = frozenset()
+    refused_attributes: frozenset[str] = frozenset()
+    deleting: Deleting = nothing_on_delete
     cleans: bool = False
     claim: Callable[[Model], Claim | None] | None = None
+
+    def covers(self, method: str) -> bool:
+        """Whether ``method`` of the owner is one the reproduction was checked against."""
+        return any(name == method for name, _ in self.sources)
 
     def changed_source(self) -> str | None:
         """Return which checked method differs from, or cannot be compared with, its digest; None when all match."""
@@ -223,6 +241,121 @@ def move_children(device: Model) -> None:
             child.save()
 
 
+PREFIX_NETWORK = frozenset({"prefix", "network", "broadcast", "prefix_length", "ip_version", "namespace"})
+"""What makes ``Prefix.save()`` move or reparent the prefix's descendants when it changes."""
+
+
+def reparent_prefixes(model: type[Model], objects: Sequence[Model], created: bool) -> Moved | None:
+    """``Prefix.save()``: a new prefix becomes the parent of what it is now the closest prefix of.
+
+    Nautobot reparents child prefixes, addresses and ranges with three statements per saved prefix. A batch of new
+    prefixes usually holds nothing stored yet (one query per kind says so); otherwise each prefix does it, in the
+    order they were queued, as its ``save()`` would have. The saved network is then remembered, as ``save()`` does.
+
+    Returns:
+        What now has one of the prefixes as parent (the records made of it earlier in the run show the new parent).
+    """
+    moved = None
+    if created and holds_descendants(objects):
+        for prefix in objects:
+            prefix.reparent_subnets()
+            prefix.reparent_ips()
+            prefix.reparent_ip_address_ranges()
+        moved = held_by(objects)
+    for prefix in objects:
+        internals.snapshot_prefix(prefix)
+    return moved
+
+
+def held_by(prefixes: Sequence[Model]) -> Moved:
+    """The prefixes, addresses and ranges whose parent is one of ``prefixes``."""
+    from nautobot.ipam.models import IPAddress, IPAddressRange, Prefix  # noqa: PLC0415  (models load after apps)
+
+    pks = [prefix.pk for prefix in prefixes]
+    return {
+        model: set(model.objects.filter(parent_id__in=pks).values_list("pk", flat=True))
+        for model in (Prefix, IPAddress, IPAddressRange)
+    }
+
+
+def holds_descendants(prefixes: Sequence[Model]) -> bool:
+    """Whether new prefixes may hold another prefix, an address or a range (more than true never hurts)."""
+    from nautobot.ipam.models import IPAddress, IPAddressRange, Prefix  # noqa: PLC0415  (models load after apps)
+
+    if queued_inside(prefixes):
+        return True
+    pks = [prefix.pk for prefix in prefixes]
+    for (namespace_pk, version), (first, last) in spans(prefixes).items():
+        inside = {"ip_version": version}
+        if (
+            Prefix.objects.filter(namespace_id=namespace_pk, network__gte=first, broadcast__lte=last, **inside)
+            .exclude(pk__in=pks)
+            .exists()
+        ):
+            return True
+        held = {"parent__namespace_id": namespace_pk, **inside}
+        if IPAddress.objects.filter(host__gte=first, host__lte=last, **held).exists():
+            return True
+        if IPAddressRange.objects.filter(start_host__gte=first, end_host__lte=last, **held).exists():
+            return True
+    return False
+
+
+def queued_inside(prefixes: Sequence[Model]) -> bool:
+    """Whether a prefix of the batch holds one queued before it (which its ``save()`` would then reparent)."""
+    order = {(prefix.namespace_id, prefix_key(prefix)): position for position, prefix in enumerate(prefixes)}
+    for position, prefix in enumerate(prefixes):
+        shorter = shorter_keys(str(prefix.network), prefix.prefix_length)
+        if any(order.get((prefix.namespace_id, key), -1) > position for key in shorter):
+            return True
+    return False
+
+
+def prefix_key(prefix: Model) -> tuple[int, int, int] | None:
+    """The key of a prefix among networks (``parents.network_key``)."""
+    return network_key(str(prefix.network), str(prefix.broadcast), prefix.prefix_length)
+
+
+def spans(prefixes: Sequence[Model]) -> dict[tuple[Any, int], tuple[str, str]]:
+    """The first and last address covered by the prefixes, per (namespace, IP version)."""
+    import ipaddress  # noqa: PLC0415
+
+    bounds: dict[tuple[Any, int], tuple[Any, Any]] = {}
+    for prefix in prefixes:
+        first, last = ipaddress.ip_address(str(prefix.network)), ipaddress.ip_address(str(prefix.broadcast))
+        key = (prefix.namespace_id, first.version)
+        low, high = bounds.get(key, (first, last))
+        bounds[key] = (min(low, first), max(high, last))
+    return {key: (str(low), str(high)) for key, (low, high) in bounds.items()}
+
+
+def release_prefixes(objects: Sequence[Model]) -> Moved:
+    """``Prefix.delete()``: a deleted prefix hands its children, addresses and ranges to its own parent.
+
+    A root prefix holding addresses or ranges is protected, as ``delete()`` protects it (the batch then falls back
+    to one object at a time, and that prefix fails alone).
+
+    Returns:
+        The prefixes, addresses and ranges handed over (the records made of them earlier in the run show it).
+
+    Raises:
+        ProtectedError: A root prefix holds addresses or ranges.
+    """
+    from django.db.models import ProtectedError  # noqa: PLC0415
+
+    moved = held_by(objects)
+    for prefix in objects:
+        for name in ("ip_addresses", "ip_address_ranges"):
+            held = getattr(prefix, name).all()
+            if prefix.parent_id is None and held.exists():
+                label = "IP Address" if name == "ip_addresses" else "IP Address Range"
+                message = f"Cannot delete Prefix {prefix} because it has child {label} objects that would no longer "
+                raise ProtectedError(msg=message + "have a valid parent: ", protected_objects=held)
+        for name in ("children", "ip_addresses", "ip_address_ranges"):
+            getattr(prefix, name).update(parent_id=prefix.parent_id)
+    return moved
+
+
 @cache
 def reproductions() -> dict[type, Reproduction]:
     """Return the reproduced ``save()`` of each class, keyed by the class defining it."""
@@ -232,7 +365,7 @@ def reproductions() -> dict[type, Reproduction]:
         CableTermination,
         ModularComponentModel,
     )
-    from nautobot.ipam.models import VLAN, NamespaceParentedModelMixin  # noqa: PLC0415
+    from nautobot.ipam.models import VLAN, NamespaceParentedModelMixin, Prefix  # noqa: PLC0415
 
     known = (
         Reproduction(
@@ -243,6 +376,21 @@ def reproductions() -> dict[type, Reproduction]:
             claim=device_uniqueness,
         ),
         Reproduction(VLAN, (("save", "6006a7c229ec"), ("__init__", "aea8cf6554c1"))),
+        Reproduction(
+            Prefix,
+            (
+                ("save", "ddac19bf9b69"),
+                ("delete", "74e1b305c512"),
+                ("__init__", "b300e36d4696"),
+                ("reparent_subnets", "1d623b749a23"),
+                ("reparent_ips", "a6de0a2c274f"),
+                ("reparent_ip_address_ranges", "be4067d6ef68"),
+            ),
+            written=reparent_prefixes,
+            deleting=release_prefixes,
+            refused_attributes=PREFIX_NETWORK,
+            cleans=True,
+        ),
         Reproduction(
             ModularComponentModel, (("save", "e75854dc4a55"),), accepted=device_from_module, claim=component_name
         ),
@@ -292,10 +440,34 @@ def cleans_on_save(model: type[Model]) -> bool:
     return any(reproduction.cleans for reproduction in reproductions_for(model))
 
 
-def written(model: type[Model], objects: Sequence[Model], created: bool) -> None:
-    """Do on a batch of written objects what their classes' ``save()`` does after writing the rows."""
-    for reproduction in reproductions_for(model):
-        reproduction.written(model, objects, created)
+def deleting(model: type[Model], objects: Sequence[Model]) -> Moved:
+    """Do on a batch of objects about to be deleted what their classes' ``delete()`` does first.
+
+    Returns:
+        The other objects whose stored row changed.
+
+    Raises:
+        ProtectedError: One of them cannot be deleted (as its ``delete()`` would have raised).
+    """
+    return merged(reproduction.deleting(objects) for reproduction in reversed(reproductions_for(model)))
+
+
+def written(model: type[Model], objects: Sequence[Model], created: bool) -> Moved:
+    """Do on a batch of written objects what their classes' ``save()`` does after writing the rows.
+
+    Returns:
+        The other objects whose stored row changed.
+    """
+    return merged(reproduction.written(model, objects, created) for reproduction in reproductions_for(model))
+
+
+def merged(results: Iterable[Moved | None]) -> Moved:
+    """Merge what several reproduced methods moved."""
+    moved: Moved = {}
+    for result in results:
+        for model, pks in (result or {}).items():
+            moved.setdefault(model, set()).update(pks)
+    return moved
 
 
 @cache

@@ -10,13 +10,13 @@ does what they would have done. It knows:
 - the receivers Nautobot connects to every model (change logging, which the bulk path writes itself; the
   pre-save snapshot, used only for webhook payloads of objects without any change record; the tree depth
   cache, invalidated once per flush);
-- the ``save()`` of the classes in ``reproduced`` (VLAN, Device, device components such as Interface, VM
-  interfaces, IP addresses), whose logic the bulk path does itself, as long as their source is the one it was
-  checked against;
+- the ``save()`` (and ``delete()``) of the classes in ``reproduced`` (VLAN, Device, device components such as
+  Interface, VM interfaces, IP addresses, prefixes), whose logic the bulk path does itself, as long as their source
+  is the one it was checked against (a prefix whose network a sync may change falls back);
 - the receivers in ``reproduced.handled_receivers()`` (those of IP address assignments), as long as their source
   is the one checked.
 
-A model with any other ``save()``/``delete()`` override or signal receiver (Prefix, Cable, Module, ...), or a
+A model with any other ``save()``/``delete()`` override or signal receiver (Cable, Module, Namespace, ...), or a
 NautobotModel class with a field kind the bulk path does not write (custom relationships, object metadata,
 reverse foreign key relations), is saved object by object instead (the default path, or the standard path
 where the job opted out of deferred change records).
@@ -62,10 +62,14 @@ def receiver_names(model: type[Model], signals: tuple[Signal, ...] = MODEL_SIGNA
     return names
 
 
+def foreign_receivers(model: type[Model], signals: tuple[Signal, ...] = MODEL_SIGNALS) -> set[str]:
+    """Return the receivers of ``signals`` live for ``model``, but this app's own (its memos' watches, ...)."""
+    return {name for name in receiver_names(model, signals) if not name.startswith("nautobot_ssot.")}
+
+
 def runs_delete_receivers(model: type[Model]) -> bool:
     """Whether deleting ``model`` rows calls receivers beyond Nautobot's change logging and this app's own."""
-    names = receiver_names(model, (pre_delete, post_delete)) - internals.HANDLED_RECEIVERS
-    return any(not name.startswith("nautobot_ssot.") for name in names)
+    return bool(foreign_receivers(model, (pre_delete, post_delete)) - internals.HANDLED_RECEIVERS)
 
 
 @cache
@@ -75,7 +79,7 @@ def model_fallback_reason(model: type[Model]) -> str | None:
         reason = override_reason(klass)
         if reason:
             return reason
-    unknown = sorted(name for name in receiver_names(model) if reproduced.receiver_unchecked(name))
+    unknown = sorted(name for name in foreign_receivers(model) if reproduced.receiver_unchecked(name))
     if unknown:
         return f"signal receivers {', '.join(unknown)} run on save or delete"
     if model._meta.pk.name != "id" or model._meta.pk.get_default() is None:
@@ -87,14 +91,11 @@ def override_reason(klass: type) -> str | None:
     """Return why the ``save()``/``delete()`` a class defines is not done on the bulk path; None when it is."""
     if klass in KNOWN_OVERRIDES:
         return None
-    if "delete" in klass.__dict__:
-        return f"{klass.__name__}.delete() has its own logic"
-    if "save" not in klass.__dict__:
-        return None
     reproduction = reproduced.reproductions().get(klass)
-    if reproduction is None:
-        return f"{klass.__name__}.save() has its own logic"
-    return reproduction.changed_source()
+    for method in ("delete", "save"):
+        if method in klass.__dict__ and (reproduction is None or not reproduction.covers(method)):
+            return f"{klass.__name__}.{method}() has its own logic"
+    return reproduction.changed_source() if reproduction is not None else None
 
 
 def plan_fallback_reason(plan: FieldPlan) -> str | None:
@@ -127,9 +128,11 @@ def kind_fallback_reason(model: type[Model], kind: FieldKind) -> str | None:
 
 def refused_fields(plan: FieldPlan) -> set[str]:
     """Return the fields of the plan whose writing the reproduced ``save()`` of its model does not cover."""
-    refused = {name for item in reproduced.reproductions_for(plan.django_model) for name in item.refused_fields}
+    items = reproduced.reproductions_for(plan.django_model)
     written = {name.split("__", 1)[0] for kind in plan.kinds for name in kind.names}
-    return refused & written
+    changed = written - {name.split("__", 1)[0] for name in plan.identifiers}
+    refused = {name for item in items for name in item.refused_fields} & written
+    return refused | ({name for item in items for name in item.refused_attributes} & changed)
 
 
 def kind_is_bulk_to_many(model: type[Model], kind: ToManyKind) -> bool:

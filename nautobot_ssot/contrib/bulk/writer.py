@@ -82,7 +82,7 @@ class BulkWriter:
 
     def __post_init__(self) -> None:
         """Answer ``clean()``'s queries from this run's validation state."""
-        self.answers = CleanAnswers(self.validator)
+        self.answers = CleanAnswers(self.validator, self.parents)
 
     @property
     def paused(self) -> bool:
@@ -168,6 +168,7 @@ class BulkWriter:
         with self.answers.active():
             self.validator.validate(obj, reproduced.claims(obj))
         self.answers.note(obj)
+        self.parents.queue(obj)
 
     def prepare(self) -> None:
         """Nothing to store first: an object is only checked and queued here."""
@@ -242,7 +243,8 @@ class BulkWriter:
         """
         if not (len(self.creates) or len(self.updates) or len(self.deletes)):
             return
-        flusher = Flusher(self.validator, ChangeRecorder(self.batch_size), self.batch_size, self.adapter)
+        recorder = ChangeRecorder(self.batch_size)
+        flusher = Flusher(self.validator, recorder, self.batch_size, self.adapter, parents=self.parents)
         self._index.clear()
         self.validator.written()
         with self.memo.active(), collection_paused():

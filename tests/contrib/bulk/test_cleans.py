@@ -18,11 +18,9 @@ from nautobot.users.models import User
 
 from nautobot_ssot.contrib import NautobotAdapter, NautobotModel
 from nautobot_ssot.contrib.bulk import BulkWriter, cleans, internals
-from nautobot_ssot.contrib.bulk.cleans import CleanAnswers
 from nautobot_ssot.jobs.examples.models import IPAddressModel, PrefixModel
-from nautobot_ssot.sync.context import ObjectOutcome
 from nautobot_ssot.sync.executor import apply_diff
-from tests.contrib.fixtures import content_types, source_for
+from tests.contrib.fixtures import FailedOutcomes, content_types, source_for
 from tests.contrib.test_writers import NetDevice, make_network_fixtures, stored
 
 
@@ -38,12 +36,13 @@ class CleanCanaryTestCase(TestCase):
         def clean(self):
             """Not the checked source."""
 
-        self.assertIs(cleans.component_clean(clean), clean)
-        self.assertIs(cleans.address_clean(clean), clean)
+        for wrap in (cleans.component_clean, cleans.address_clean, cleans.prefix_parent):
+            with self.subTest(wrap.__name__):
+                self.assertIs(wrap(clean), clean)
 
     def test_the_replacements_call_the_originals_on_a_thread_not_validating(self):
         seen = []
-        with CleanAnswers(BulkWriter(adapter=None).validator).active():
+        with BulkWriter(adapter=None).answers.active():
             self.assertIsNotNone(cleans.current())
             other = threading.Thread(target=lambda: seen.append(cleans.current()))
             other.start()
@@ -116,19 +115,6 @@ def refused_data() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-class Failures:
-    """The failed outcomes of a run, as (model, unique id, message)."""
-
-    def __init__(self) -> None:
-        """No outcome yet."""
-        self.found: list[tuple[str, str, str]] = []
-
-    def record(self, outcome: ObjectOutcome) -> None:
-        """Keep a failed outcome."""
-        if outcome.status != "success":
-            self.found.append((outcome.model, outcome.unique_id, outcome.message))
-
-
 class RefusedAsNautobotRefusesTestCase(TestCase):
     """What ``clean()`` refuses, the bulk path refuses with the same message, and stores what the standard path does."""
 
@@ -146,7 +132,7 @@ class RefusedAsNautobotRefusesTestCase(TestCase):
 
     def run_path(self, **options: Any) -> tuple[list[tuple[str, str, str]], dict[str, Any]]:
         savepoint = transaction.savepoint()
-        failures = Failures()
+        failures = FailedOutcomes()
         with web_request_context(self.tester, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
             target = CheckedAdapter(job=None, **options)
             target.load()

@@ -59,3 +59,17 @@ class ParentPrefixesTestCase(TestCase):
         address = self.address("10.0.0.1")
         ParentPrefixes().seed(address)
         self.assertEqual(address._closest_parent_cache, {})
+
+    def test_a_prefix_gets_the_parent_nautobot_finds_or_one_queued_before_it(self):
+        parents = ParentPrefixes()
+        stored_child = Prefix(prefix="10.0.2.0/24", namespace=self.namespace, status=self.active)
+        self.assertEqual(parents.parent_of_prefix(stored_child), (True, stored_child.get_parent()))
+        queued = Prefix(prefix="10.0.1.0/24", namespace=self.namespace, status=self.active)
+        parents.queue(queued)
+        known, parent = parents.parent_of_prefix(Prefix(prefix="10.0.1.128/25", namespace=self.namespace))
+        self.assertTrue(known)
+        self.assertEqual(parent.pk, queued.pk)
+        self.assertIsNot(parent, queued)  # a copy: the queued prefix's own record shows it as it was validated
+        self.assertEqual(
+            parents.parent_of_prefix(Prefix(prefix="172.16.0.0/12", namespace=self.namespace)), (True, None)
+        )

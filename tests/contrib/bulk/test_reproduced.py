@@ -26,8 +26,10 @@ from nautobot.virtualization.models import VMInterface
 from nautobot_ssot.contrib import NautobotAdapter, NautobotModel
 from nautobot_ssot.contrib.bulk import BulkWriter, reproduced
 from nautobot_ssot.contrib.bulk.reproduced import Reproduction, changed_receiver_source, reproductions
-from nautobot_ssot.contrib.bulk.support import model_fallback_reason
-from tests.contrib.test_writers import NetDevice, make_network_fixtures, network, sync
+from nautobot_ssot.contrib.bulk.support import model_fallback_reason, plan_fallback_reason
+from nautobot_ssot.jobs.examples.models import IPAddressModel, PrefixModel
+from tests.contrib.bulk.faults import RecordingJob
+from tests.contrib.test_writers import NetDevice, make_network_fixtures, network, stored, sync
 
 
 class ReproductionCanaryTestCase(TestCase):
@@ -45,11 +47,96 @@ class ReproductionCanaryTestCase(TestCase):
         stale = Reproduction(VLAN, (("save", "000000000000"),))
         self.assertEqual(stale.changed_source(), "VLAN.save() is not the one the bulk path was checked against")
 
-    def test_the_network_models_are_written_in_bulk_and_prefix_is_not(self):
-        for model in (VLAN, Device, Interface, ConsolePort, PowerPort, VMInterface, IPAddress, IPAddressToInterface):
+    def test_the_network_models_are_written_in_bulk(self):
+        models = (VLAN, Device, Interface, ConsolePort, PowerPort, VMInterface, IPAddress, IPAddressToInterface, Prefix)
+        for model in models:
             with self.subTest(model.__name__):
                 self.assertIsNone(model_fallback_reason(model))
-        self.assertEqual(model_fallback_reason(Prefix), "Prefix.delete() has its own logic")
+
+    def test_a_prefix_whose_network_may_change_falls_back(self):
+        self.assertIsNone(plan_fallback_reason(PrefixModel.field_plan()))
+        self.assertEqual(
+            plan_fallback_reason(PrefixByDescription.field_plan()),
+            "Prefix.save() does more when namespace, network, prefix_length is written",
+        )
+
+
+class PrefixByDescription(NautobotModel):
+    """A prefix known to the source by its description: its network is an attribute a sync may change."""
+
+    _model = Prefix
+    _modelname = "prefix"
+    _identifiers = ("description",)
+    _attributes = ("network", "prefix_length", "namespace__name")
+
+    description: str
+    network: str
+    prefix_length: int
+    namespace__name: str = "Global"
+
+
+class NestedAdapter(NautobotAdapter):
+    """Prefixes and addresses."""
+
+    prefix = PrefixModel
+    ip_address = IPAddressModel
+    top_level = ("prefix", "ip_address")
+
+
+def nested(step: int) -> dict[str, list[dict[str, Any]]]:
+    """Prefixes queued parent first and child first, with addresses; later steps add, remove and protect some.
+
+    Step 1 adds a prefix over a stored address and removes a prefix holding an address (which goes to its parent)
+    and a root prefix holding only a child prefix (which becomes a root). Step 2 removes a root prefix holding an
+    address: its delete is refused, as ``Prefix.delete()`` refuses it.
+    """
+    cidrs = ["10.2.0.0/16", "10.2.1.0/24", "10.3.1.0/24", "10.3.0.0/16", "10.4.0.0/16"]
+    hosts = ["10.2.1.5", "10.3.1.5", "10.2.9.9", "10.4.0.1"]
+    if step >= 1:
+        cidrs = [cidr for cidr in cidrs if cidr not in ("10.2.1.0/24", "10.3.0.0/16")] + ["10.2.9.0/24"]
+    if step >= 2:
+        cidrs.remove("10.4.0.0/16")
+    prefixes = [{"network": cidr.split("/")[0], "prefix_length": int(cidr.split("/")[1])} for cidr in cidrs]
+    return {"prefix": prefixes, "ip_address": [{"host": host, "mask_length": 24} for host in hosts]}
+
+
+class PrefixFidelityTestCase(TestCase):
+    """Prefixes reparent what they hold on create and delete, on the bulk path as on the 4.x-style path."""
+
+    @classmethod
+    def setUpTestData(cls):
+        make_network_fixtures()
+        cls.tester = User.objects.create(username="prefix-tester")
+
+    def run_path(self, **options: Any) -> tuple[list[list[tuple[str, str, str]]], dict[str, Any]]:
+        savepoint = transaction.savepoint()
+        failures = []
+        for step in range(3):
+            job = RecordingJob()
+            sync(nested(step), self.tester, NestedAdapter, job, **options)
+            found = [outcome for outcome in job.run_context.outcomes if outcome.status != "success"]
+            # Each path names the object its own way before Nautobot's message.
+            failures.append([(item.model, item.unique_id, item.message.partition("Cannot")[2]) for item in found])
+        parents = dict(Prefix.objects.values_list("network", "parent__network"))
+        parents.update(
+            {f"ip {host}": parent for host, parent in IPAddress.objects.values_list("host", "parent__network")}
+        )
+        state = stored(self.tester)
+        transaction.savepoint_rollback(savepoint)
+        return failures, {"parents": parents, **state}
+
+    def test_the_bulk_path_stores_what_the_standard_path_stores(self):
+        self.assertIsInstance(NestedAdapter(job=None, bulk=True).writer_for(PrefixModel), BulkWriter)
+        standard_failures, standard = self.run_path(deferred_change_records=False)
+        bulk_failures, bulk = self.run_path(bulk=True)
+        self.assertEqual([len(found) for found in standard_failures], [0, 0, 1])
+        self.assertIn(" delete Prefix 10.4.0.0/16 because it has child IP Address", standard_failures[2][0][2])
+        self.assertEqual(bulk_failures, standard_failures)
+        self.assertEqual(standard["parents"]["ip 10.2.9.9"], "10.2.9.0")
+        self.assertEqual(standard["parents"]["10.3.1.0"], None)
+        for key, rows in standard.items():
+            with self.subTest(key):
+                self.assertEqual(rows, bulk[key])
 
 
 class ModeInterface(NautobotModel):
