@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -183,8 +183,9 @@ def prefix_parent(original: Callable[[Model], Model | None]) -> Callable[[Model]
     return get_parent
 
 
+@cache
 def checked(original: Callable[..., Any], name: str) -> bool:
-    """Whether the source of ``original`` is the one its replacement was checked against."""
+    """Whether the source of ``original`` is the one its replacement was checked against (read once per process)."""
     try:
         return source_digest(original) == SOURCES[name]
     except (OSError, TypeError):
