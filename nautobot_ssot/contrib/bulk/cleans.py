@@ -112,7 +112,9 @@ class CleanAnswers:
 
     def note(self, obj: Model) -> None:
         """Remember an exclusive IP address range validated in the run (its addresses are refused from now on)."""
-        if getattr(obj, "is_exclusive", False) and hasattr(obj, "start_host"):
+        from nautobot.ipam.models import IPAddressRange  # noqa: PLC0415  (models load after apps)
+
+        if isinstance(obj, IPAddressRange) and obj.is_exclusive:
             self.queued_ranges.setdefault(internals.namespace_of(obj).pk, []).append(obj)
 
     def forget(self, *args: Any, **kwargs: Any) -> None:
