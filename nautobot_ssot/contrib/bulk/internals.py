@@ -582,6 +582,11 @@ def finds_closest_parent(obj: Model) -> bool:
     return isinstance(obj, NamespaceParentedModelMixin)
 
 
+def parent_hosts(obj: Model) -> list[Any]:
+    """The hosts whose closest parent prefix ``clean()`` of an IP address (or range) looks up, in its fields' form."""
+    return [getattr(obj, name) for name in obj._change_tracked_host_fields]
+
+
 def namespace_of(obj: Model) -> Model:
     """The namespace an IP address's ``clean()`` looks its parent up in (``_namespace``)."""
     return obj._namespace

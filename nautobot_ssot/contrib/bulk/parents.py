@@ -75,14 +75,15 @@ class ParentPrefixes:
     _watching: bool = False
 
     def seed(self, obj: Model) -> None:
-        """Give an IP address about to be validated its closest parent, when the namespace's prefixes say it."""
-        host = getattr(obj, "host", None)
-        if not (host and isinstance(host, str) and internals.finds_closest_parent(obj)):
+        """Give an IP address (or range) about to be validated the closest parent of each of its hosts, when known."""
+        if not internals.finds_closest_parent(obj):
             return
-        namespace = internals.namespace_of(obj)
-        parent = self._closest(namespace.pk, host)
-        if parent is not None:
-            internals.seed_closest_parent(obj, namespace.pk, host, parent)
+        for host in internals.parent_hosts(obj):
+            if host and isinstance(host, str):
+                namespace = internals.namespace_of(obj)
+                parent = self._closest(namespace.pk, host)
+                if parent is not None:
+                    internals.seed_closest_parent(obj, namespace.pk, host, parent)
 
     def parent_of_prefix(self, prefix: Model) -> tuple[bool, Model | None]:
         """Return whether the parent of a prefix about to be validated is known here, and that parent.

@@ -6,8 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from nautobot.apps.testing import TestCase
 from nautobot.extras.models import Status
-from nautobot.ipam.models import IPAddress, Namespace, Prefix
+from nautobot.ipam.models import IPAddress, IPAddressRange, Namespace, Prefix
 
+from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.parents import ParentPrefixes
 
 HOSTS = ("10.0.0.1", "10.0.1.200", "10.9.9.9", "10.0.0.128", "192.168.1.1")
@@ -73,3 +74,9 @@ class ParentPrefixesTestCase(TestCase):
         self.assertEqual(
             parents.parent_of_prefix(Prefix(prefix="172.16.0.0/12", namespace=self.namespace)), (True, None)
         )
+
+    def test_an_address_and_a_range_are_looked_up_by_their_hosts(self):
+        address = IPAddress(host="10.0.0.1", mask_length=32)
+        ip_range = IPAddressRange(start_host="10.0.0.10", end_host="10.0.0.20")
+        self.assertEqual(internals.parent_hosts(address), ["10.0.0.1"])
+        self.assertEqual(internals.parent_hosts(ip_range), ["10.0.0.10", "10.0.0.20"])

@@ -19,7 +19,7 @@ from nautobot.dcim.models import (
     PowerPort,
 )
 from nautobot.extras.models import Status
-from nautobot.ipam.models import VLAN, IPAddress, IPAddressToInterface, Prefix, VLANGroup
+from nautobot.ipam.models import VLAN, IPAddress, IPAddressRange, IPAddressToInterface, Prefix, VLANGroup
 from nautobot.users.models import User
 from nautobot.virtualization.models import VMInterface
 
@@ -29,7 +29,8 @@ from nautobot_ssot.contrib.bulk.reproduced import Reproduction, changed_receiver
 from nautobot_ssot.contrib.bulk.support import model_fallback_reason, plan_fallback_reason
 from nautobot_ssot.jobs.examples.models import IPAddressModel, PrefixModel
 from tests.contrib.bulk.faults import RecordingJob
-from tests.contrib.test_writers import NetDevice, make_network_fixtures, network, stored, sync
+from tests.contrib.fixtures import content_types
+from tests.contrib.test_writers import NetDevice, RangeModel, make_network_fixtures, network, stored, sync
 
 
 class ReproductionCanaryTestCase(TestCase):
@@ -76,19 +77,21 @@ class PrefixByDescription(NautobotModel):
 
 
 class NestedAdapter(NautobotAdapter):
-    """Prefixes and addresses."""
+    """Prefixes, address ranges and addresses."""
 
     prefix = PrefixModel
+    range = RangeModel
     ip_address = IPAddressModel
-    top_level = ("prefix", "ip_address")
+    top_level = ("prefix", "range", "ip_address")
 
 
 def nested(step: int) -> dict[str, list[dict[str, Any]]]:
     """Prefixes queued parent first and child first, with addresses; later steps add, remove and protect some.
 
-    Step 1 adds a prefix over a stored address and removes a prefix holding an address (which goes to its parent)
-    and a root prefix holding only a child prefix (which becomes a root). Step 2 removes a root prefix holding an
-    address: its delete is refused, as ``Prefix.delete()`` refuses it.
+    Address ranges are made under prefixes created in the same run, one under a prefix queued before its parent.
+    Step 1 adds a prefix over a stored address and removes a prefix holding an address and a range (both go to its
+    parent) and a root prefix holding only a child prefix (which becomes a root). Step 2 removes a root prefix
+    holding an address: its delete is refused, as ``Prefix.delete()`` refuses it.
     """
     cidrs = ["10.2.0.0/16", "10.2.1.0/24", "10.3.1.0/24", "10.3.0.0/16", "10.4.0.0/16"]
     hosts = ["10.2.1.5", "10.3.1.5", "10.2.9.9", "10.4.0.1"]
@@ -97,7 +100,9 @@ def nested(step: int) -> dict[str, list[dict[str, Any]]]:
     if step >= 2:
         cidrs.remove("10.4.0.0/16")
     prefixes = [{"network": cidr.split("/")[0], "prefix_length": int(cidr.split("/")[1])} for cidr in cidrs]
-    return {"prefix": prefixes, "ip_address": [{"host": host, "mask_length": 24} for host in hosts]}
+    ranges = [{"start_host": f"10.{n}.1.100", "end_host": f"10.{n}.1.120"} for n in (2, 3)]
+    addresses = [{"host": host, "mask_length": 24} for host in hosts]
+    return {"prefix": prefixes, "range": ranges, "ip_address": addresses}
 
 
 class PrefixFidelityTestCase(TestCase):
@@ -106,6 +111,7 @@ class PrefixFidelityTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         make_network_fixtures()
+        Status.objects.get(name="Active").content_types.add(*content_types(IPAddressRange))
         cls.tester = User.objects.create(username="prefix-tester")
 
     def run_path(self, **options: Any) -> tuple[list[list[tuple[str, str, str]]], dict[str, Any]]:
