@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import ipaddress
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -318,8 +319,6 @@ def prefix_key(prefix: Model) -> tuple[int, int, int] | None:
 
 def spans(prefixes: Sequence[Model]) -> dict[tuple[Any, int], tuple[str, str]]:
     """The first and last address covered by the prefixes, per (namespace, IP version)."""
-    import ipaddress  # noqa: PLC0415
-
     bounds: dict[tuple[Any, int], tuple[Any, Any]] = {}
     for prefix in prefixes:
         first, last = ipaddress.ip_address(str(prefix.network)), ipaddress.ip_address(str(prefix.broadcast))
