@@ -355,6 +355,26 @@ def release_prefixes(objects: Sequence[Model]) -> Moved:
     return moved
 
 
+def prefix_reproduction() -> Reproduction:
+    """``Prefix.save()`` and ``Prefix.delete()``: the parent found, what the prefix holds reparented or handed over."""
+    from nautobot.ipam.models import Prefix  # noqa: PLC0415  (models load after apps)
+
+    checked = ("save", "ddac19bf9b69"), ("delete", "74e1b305c512"), ("__init__", "b300e36d4696")
+    reparenting = (
+        ("reparent_subnets", "1d623b749a23"),
+        ("reparent_ips", "a6de0a2c274f"),
+        ("reparent_ip_address_ranges", "be4067d6ef68"),
+    )
+    return Reproduction(
+        Prefix,
+        (*checked, *reparenting),
+        written=reparent_prefixes,
+        deleting=release_prefixes,
+        refused_attributes=PREFIX_NETWORK,
+        cleans=True,
+    )
+
+
 @cache
 def reproductions() -> dict[type, Reproduction]:
     """Return the reproduced ``save()`` of each class, keyed by the class defining it."""
@@ -364,7 +384,7 @@ def reproductions() -> dict[type, Reproduction]:
         CableTermination,
         ModularComponentModel,
     )
-    from nautobot.ipam.models import VLAN, NamespaceParentedModelMixin, Prefix  # noqa: PLC0415
+    from nautobot.ipam.models import VLAN, NamespaceParentedModelMixin  # noqa: PLC0415
 
     known = (
         Reproduction(
@@ -375,21 +395,7 @@ def reproductions() -> dict[type, Reproduction]:
             claim=device_uniqueness,
         ),
         Reproduction(VLAN, (("save", "6006a7c229ec"), ("__init__", "aea8cf6554c1"))),
-        Reproduction(
-            Prefix,
-            (
-                ("save", "ddac19bf9b69"),
-                ("delete", "74e1b305c512"),
-                ("__init__", "b300e36d4696"),
-                ("reparent_subnets", "1d623b749a23"),
-                ("reparent_ips", "a6de0a2c274f"),
-                ("reparent_ip_address_ranges", "be4067d6ef68"),
-            ),
-            written=reparent_prefixes,
-            deleting=release_prefixes,
-            refused_attributes=PREFIX_NETWORK,
-            cleans=True,
-        ),
+        prefix_reproduction(),
         Reproduction(
             ModularComponentModel, (("save", "e75854dc4a55"),), accepted=device_from_module, claim=component_name
         ),
