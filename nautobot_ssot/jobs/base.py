@@ -8,6 +8,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
+from diffsync.diff import Diff
 from diffsync.enum import DiffSyncFlags
 from django.conf import settings
 from django.db.models import Model
@@ -34,6 +35,7 @@ from nautobot_ssot.sync.badinput import Rejections, protect_rejected
 from nautobot_ssot.sync.conflicts import ConflictSettings, detect_conflicts, last_real_run_start
 from nautobot_ssot.sync.context import RunContext
 from nautobot_ssot.sync.convergence import DEFAULT_NOT_CONVERGING_RUNS, flag_not_converging
+from nautobot_ssot.sync.diffs import CompactDiff
 from nautobot_ssot.sync.diffstore import store_diff
 from nautobot_ssot.sync.executor import SyncStopped, apply_diff
 from nautobot_ssot.sync.grace import GracePeriod, GraceRun
@@ -141,6 +143,8 @@ class DataSyncBaseJob(Job):
         source_adapter: The loaded source adapter.
         target_adapter: The loaded target adapter.
         diffsync_flags: Flags used for the diff and the sync.
+        diff_class: The class of the diff ``calculate_diff`` computes (``CompactDiff``: diffsync's ``Diff``,
+            without a table of children in the elements that have none).
         store_unchanged_log_entries: Store a log entry for each unchanged record (they are always counted).
         supports_rollback: The target's writes can be rolled back with the Nautobot database transaction
             (True when the target is Nautobot). Without it, a validated dry run is a plain dry run and an
@@ -194,6 +198,7 @@ class DataSyncBaseJob(Job):
         description="What to do with fields someone else changed in Nautobot since this job's last real run.",
     )
 
+    diff_class: type[Diff] = CompactDiff
     store_unchanged_log_entries: bool = False
     skip_auto_component_creation: bool = False
     supports_rollback: bool = True
@@ -266,7 +271,10 @@ class DataSyncBaseJob(Job):
             return
         with collection_paused():
             self.diff = self.source_adapter.diff_to(
-                self.target_adapter, flags=self.diffsync_flags, callback=self._progress_callback()
+                self.target_adapter,
+                flags=self.diffsync_flags,
+                callback=self._progress_callback(),
+                diff_class=self.diff_class,
             )
         self.settle_diff()
 

@@ -653,12 +653,18 @@ def prefetched(objects: Sequence[Model], lookups: Sequence[str]) -> Iterator[Non
 
 
 def forget_prefetched(objects: Sequence[Model], names: set[str]) -> None:
-    """Drop the prefetched relations ``names`` (by prefetch cache name) from ``objects``."""
+    """Drop the prefetched relations ``names`` (by prefetch cache name) from ``objects``.
+
+    An object left with no prefetched relation loses its (emptied) prefetch cache too, as a fresh instance has
+    none: an emptied dictionary keeps its table, which the change context would hold until the run ends.
+    """
     for obj in objects:
         cache = obj.__dict__.get("_prefetched_objects_cache")
         if cache:
             for name in names:
                 cache.pop(name, None)
+            if not cache:
+                del obj.__dict__["_prefetched_objects_cache"]
 
 
 def set_prefetched(obj: Model, cache_name: str, template: QuerySet, related: list[Model]) -> None:

@@ -1,0 +1,34 @@
+"""The diff class of this app's jobs: diffsync's ``Diff``, lighter for the elements that have no children."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from diffsync.diff import Diff, DiffElement
+
+NO_CHILDREN: Mapping[str, dict[str, DiffElement]] = MappingProxyType({})
+"""The children of a diff nothing was added to: one read-only empty mapping, shared."""
+
+
+class CompactDiff(Diff):
+    """A diffsync ``Diff`` that makes its table of children only when the first child is added.
+
+    diffsync gives every element of a diff a child diff, and most elements (every object of a model without
+    children) never get a child: the table each child diff made at once was about half of what an element costs
+    (some 450 bytes of the 850 an element holds before its keys and attributes). Until ``add()`` is called,
+    ``children`` is ``NO_CHILDREN``, which reads as an empty mapping and cannot be written to; afterwards it is
+    a ``defaultdict(dict)`` in insertion order, as diffsync's own.
+    """
+
+    children = NO_CHILDREN
+
+    def __init__(self) -> None:  # noqa: D107  (a child table is made by add())
+        self.models_processed = 0
+
+    def add(self, element: DiffElement) -> None:
+        """Add ``element`` as diffsync does, making the table of children first if there is none yet."""
+        if self.children is NO_CHILDREN:
+            self.children = defaultdict(dict)
+        super().add(element)
