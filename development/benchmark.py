@@ -29,10 +29,12 @@ leftovers; with ``--repeat N`` each path runs N times and the table keeps the fa
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,12 +55,16 @@ class Measure:
         objects: Objects the phase wrote (or, for the no-op phase, read).
         queries: Database queries.
         peak_mb: Peak resident memory above the level at the start of the phase, in MiB.
+        gc_seconds: Time Python's cyclic garbage collector ran during the phase (included in ``seconds``).
+        full_collections: Collections of the oldest generation (a walk of every object of the process) among them.
     """
 
     seconds: float
     objects: int
     queries: int
     peak_mb: float
+    gc_seconds: float = 0.0
+    full_collections: int = 0
 
     @property
     def rate(self) -> float:
@@ -99,6 +105,39 @@ class MemoryWatch:
             self._stop.set()
             thread.join()
             self.peak = max(self.peak, process.memory_info().rss)
+
+
+@dataclass
+class CollectorWatch:
+    """Adds up the time Python's cyclic garbage collector runs inside a block, and counts its full collections.
+
+    A phase that allocates many objects which live on (adapters, diff) makes the collector walk the whole process
+    now and then (every object of Nautobot included): which phase pays that depends on what ran before it.
+
+    Attributes:
+        seconds: Time spent collecting.
+        full: Collections of the oldest generation.
+    """
+
+    seconds: float = 0.0
+    full: int = 0
+    _started: float = 0.0
+
+    @contextmanager
+    def watching(self) -> Iterator[CollectorWatch]:
+        """Watch the collections that run inside the block (``gc.callbacks``)."""
+        gc.callbacks.append(self._note)
+        try:
+            yield self
+        finally:
+            gc.callbacks.remove(self._note)
+
+    def _note(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        self.seconds += time.perf_counter() - self._started
+        self.full += info["generation"] == 2  # noqa: PLR2004  (the oldest generation)
 
 
 def prepare_database(name: str, fresh: bool) -> None:

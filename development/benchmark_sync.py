@@ -8,7 +8,7 @@ from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, Optional
 
-from benchmark import PHASES, Measure, MemoryWatch
+from benchmark import PHASES, CollectorWatch, Measure, MemoryWatch
 from diffsync import Adapter
 from diffsync.enum import DiffSyncFlags
 from django.contrib.contenttypes.models import ContentType
@@ -169,12 +169,14 @@ def measured(objects: int) -> Iterator[list[Measure]]:
     result: list[Measure] = []
     counter = QueryCounter()
     watch = MemoryWatch()
+    collector = CollectorWatch()
     reset_queries()
-    with watch.watching(), connection.execute_wrapper(counter):
+    with watch.watching(), collector.watching(), connection.execute_wrapper(counter):
         start = time.perf_counter()
         yield result
         seconds = time.perf_counter() - start
-    result.append(Measure(seconds, objects, counter.count, (watch.peak - watch.start) / 2**20))
+    peak = (watch.peak - watch.start) / 2**20
+    result.append(Measure(seconds, objects, counter.count, peak, collector.seconds, collector.full))
 
 
 def phase_size(sites: int, phase: str) -> int:
@@ -330,12 +332,13 @@ def print_table(size: int, table: dict[str, dict[str, Measure]], repeat: int = 1
     """Print one row per phase and path, and the ratios the performance page quotes."""
     runs = f", fastest of {repeat} runs per phase" if repeat > 1 else ""
     print(f"\nN = {size} {unit}{runs}")
-    print(f"{'phase':<8} {'path':<9} {'objects':>8} {'seconds':>9} {'objects/s':>10} {'queries':>8} {'peak MiB':>9}")
+    header = f"{'objects':>8} {'seconds':>9} {'objects/s':>10} {'queries':>8} {'peak MiB':>9}"
+    print(f"{'phase':<8} {'path':<9} {header} {'gc s':>6} {'full gc':>7}")
     for phase in PHASES:
         for path, results in table.items():
             m = results[phase]
             figures = f"{m.objects:>8} {m.seconds:>9.2f} {m.rate:>10.0f} {m.queries:>8} {m.peak_mb:>9.1f}"
-            print(f"{phase:<8} {path:<9} {figures}")
+            print(f"{phase:<8} {path:<9} {figures} {m.gc_seconds:>6.2f} {m.full_collections:>7}")
     if "standard" in table:
         others = [path for path in table if path not in ("standard", "floor")]
         print(f"\nratios (objects/s) to the standard (4.x-style) path: {', '.join(others)}")
