@@ -22,10 +22,10 @@ class CompactDiff(Diff):
     a ``defaultdict(dict)`` in insertion order, as diffsync's own.
     """
 
-    children = NO_CHILDREN
-
-    def __init__(self) -> None:  # noqa: D107  (a child table is made by add())
-        self.models_processed = 0
+    def __init__(self) -> None:
+        """Start empty as diffsync's ``Diff`` does, with the shared empty table of children instead of its own."""
+        super().__init__()
+        self.children = NO_CHILDREN
 
     def add(self, element: DiffElement) -> None:
         """Add ``element`` as diffsync does, making the table of children first if there is none yet."""
