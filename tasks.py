@@ -626,6 +626,7 @@ def upgrade_check(c: Context) -> None:
         "workload": "sites or network (devices, interfaces, IP addresses, prefixes, VLANs).",
         "devices": "Number of devices of the network workload (default 60).",
         "database": "Database to run in (created from the test template when missing).",
+        "freeze-startup-heap": "Freeze the heap once set up, as a worker does with freeze_worker_startup_heap.",
     }
 )
 def benchmark(  # noqa: PLR0913  (the benchmark's options)
@@ -637,6 +638,7 @@ def benchmark(  # noqa: PLR0913  (the benchmark's options)
     workload: str = "sites",
     devices: int = 60,
     database: str = "ssot_benchmark",
+    freeze_startup_heap: bool = False,
 ) -> None:
     """Benchmark the 4.x-style, default and bulk write paths end to end, and the floor (docs/dev/performance.md)."""
     _prepare(c)
@@ -644,6 +646,7 @@ def benchmark(  # noqa: PLR0913  (the benchmark's options)
         script = str(DEVELOPMENT / "benchmark.py")
         command = [sys.executable, script, "--sites", str(sites), "--paths", paths, "--repeat", str(repeat)]
         command += ["--workload", workload, "--devices", str(devices), "--database", database]
+        command += ["--freeze-startup-heap"] if freeze_startup_heap else []
         if not _run(c, command, warn=True):
             raise Exit("The benchmark failed.", 1)
 

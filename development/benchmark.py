@@ -191,8 +191,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each path; the fastest of each phase is kept")
     parser.add_argument("--database", default="ssot_benchmark", help="database to run in (created if missing)")
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the database first")
+    parser.add_argument(
+        "--freeze-startup-heap",
+        action="store_true",
+        help="freeze the heap once set up, as a worker does with the app setting freeze_worker_startup_heap",
+    )
     options = parser.parse_args()
     setup_django(options.database, options.fresh)
+    if options.freeze_startup_heap:
+        from nautobot_ssot.utils.heap import freeze_startup_heap  # noqa: PLC0415  (needs Django set up)
+
+        freeze_startup_heap()
     from benchmark_sync import run  # noqa: PLC0415  (needs Django set up)
 
     size = options.devices if options.workload == "network" else options.sites

@@ -25,17 +25,26 @@ class NautobotSSOTAppConfig(NautobotAppConfig):
         "hide_example_jobs": False,
         "enable_global_search": True,
         "skip_auto_component_creation": False,
+        "freeze_worker_startup_heap": False,
     }
     caching_config = {}
 
     def ready(self) -> None:
-        """Register the app: refuse to migrate a database it cannot adopt, offer its models to the global search."""
+        """Register the app: refuse to migrate a database it cannot adopt, offer its models to the global search.
+
+        With ``freeze_worker_startup_heap``, each Celery worker process freezes its startup heap when it starts
+        (``nautobot_ssot.utils.heap``).
+        """
         super().ready()
         pre_migrate.connect(refuse_unmigratable_database, sender=self, dispatch_uid="nautobot_ssot_upgrade_check")
         from django.conf import settings  # noqa: PLC0415  (settings are read once the app is loaded)
 
-        enabled = settings.PLUGINS_CONFIG.get("nautobot_ssot", {}).get("enable_global_search", True)
+        from nautobot_ssot.utils.heap import freeze_worker_heaps  # noqa: PLC0415  (imports Celery)
+
+        app_settings = settings.PLUGINS_CONFIG.get("nautobot_ssot", {})
+        enabled = app_settings.get("enable_global_search", True)
         self.searchable_models = ["sync", "synclogentry"] if enabled else []
+        freeze_worker_heaps(bool(app_settings.get("freeze_worker_startup_heap", False)))
 
 
 def refuse_unmigratable_database(sender, using: str = "default", **kwargs) -> None:
