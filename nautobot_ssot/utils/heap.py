@@ -2,7 +2,8 @@
 
 Python's cyclic garbage collector now and then walks every object of the process (a full collection). In a
 Nautobot worker most of those objects are Nautobot's and Django's own, loaded at startup and alive until the
-process ends: some 500,000, whose walk takes about half a second on a small machine. A sync that loads and diffs
+process ends: some 500,000 of the 560,000 a benchmark process holds, whose walk takes about half a second on a
+small machine. A sync that loads and diffs
 thousands of objects sets off such a walk every few runs. With the app setting ``freeze_worker_startup_heap``,
 each worker process collects once when it starts and then moves every object alive to the collector's permanent
 generation (``gc.freeze()``, as the Python documentation suggests for processes that fork workers): later full
