@@ -3,13 +3,41 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from types import MappingProxyType
+from collections.abc import Iterator, Mapping
 
 from diffsync.diff import Diff, DiffElement
 
-NO_CHILDREN: Mapping[str, dict[str, DiffElement]] = MappingProxyType({})
-"""The children of a diff nothing was added to: one read-only empty mapping, shared."""
+
+class NoChildren(Mapping[str, dict[str, DiffElement]]):
+    """The children of a diff nothing was added to: empty, read-only, one for all (copied and pickled as itself)."""
+
+    def __getitem__(self, key: str) -> dict[str, DiffElement]:
+        """Nothing is in it."""
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        """Nothing to iterate."""
+        return iter(())
+
+    def __len__(self) -> int:
+        """Always empty."""
+        return 0
+
+    def __reduce__(self) -> str:
+        """Pickle as a reference to ``NO_CHILDREN``."""
+        return "NO_CHILDREN"
+
+    def __copy__(self) -> NoChildren:
+        """Itself: it cannot change."""
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> NoChildren:
+        """Itself: it cannot change."""
+        return self
+
+
+NO_CHILDREN = NoChildren()
+"""The one ``NoChildren`` every ``CompactDiff`` without children shares."""
 
 
 class CompactDiff(Diff):
@@ -18,7 +46,7 @@ class CompactDiff(Diff):
     diffsync gives every element of a diff a child diff, and most elements (every object of a model without
     children) never get a child: the table each child diff made at once was about half of what an element costs
     (some 450 bytes of the 850 an element holds before its keys and attributes). Until ``add()`` is called,
-    ``children`` is ``NO_CHILDREN``, which reads as an empty mapping and cannot be written to; afterwards it is
+    ``children`` is ``NO_CHILDREN``, an empty mapping that cannot be written to; afterwards it is
     a ``defaultdict(dict)`` in insertion order, as diffsync's own.
     """
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 import tracemalloc
 from typing import ClassVar
 
@@ -86,6 +88,13 @@ class CompactDiffTestCase(SimpleTestCase):
     def test_the_shared_empty_table_cannot_be_written_to(self):
         with self.assertRaises(TypeError):
             CompactDiff().children["unit"] = {}
+
+    def test_copies_and_pickles_share_the_empty_table_and_read_the_same(self):
+        compact = diffs(CompactDiff)
+        for copied in (copy.deepcopy(compact), pickle.loads(pickle.dumps(compact))):
+            self.assertEqual(copied.dict(), compact.dict())
+            leaf = next(next(copied.get_children()).get_children())
+            self.assertIs(leaf.child_diff.children, NO_CHILDREN)
 
     def test_an_element_without_children_holds_some_300_bytes_less(self):
         self.assertGreater(allocated(Diff) - allocated(CompactDiff), 300 * ELEMENTS)
