@@ -20,6 +20,7 @@ from nautobot_ssot.contrib.cache import OrmCache, collection_paused, freeze, hea
 from nautobot_ssot.contrib.lookups import is_to_many, label, model_field
 from nautobot_ssot.contrib.model import NautobotModel
 from nautobot_ssot.contrib.writers import DeferredWriter, StandardWriter, Writer
+from nautobot_ssot.sync.diffs import changed_elements
 from nautobot_ssot.utils.cache import ORMCache
 
 FieldHook = Callable[[str, Model], Any]
@@ -211,8 +212,11 @@ class NautobotAdapter(Adapter):
                     self._load_object(database_object, model_class)
 
     @contextmanager
-    def applying(self) -> Iterator[Callable[[], None]]:
-        """The block the syncer applies a diff to this adapter in (``nautobot_ssot.sync.executor``).
+    def applying(self, diff: Diff | None = None) -> Iterator[Callable[[], None]]:
+        """The block the syncer applies ``diff`` to this adapter in (``nautobot_ssot.sync.executor``).
+
+        Given the diff, the database objects kept from loading for the bulk path's updates and deletes are
+        dropped first where the diff leaves their object unchanged (``BulkWriter.keep_loaded``).
 
         When every model of the adapter is written on the bulk path, the whole walk runs inside the bulk
         writer's ``applying()`` (cache memo on, garbage collector paused; see ``BulkWriter.applying``); when some
@@ -222,6 +226,8 @@ class NautobotAdapter(Adapter):
         the checkpoint the syncer calls between two objects, which writes the change records of a full batch
         and commits it (see ``nautobot_ssot.contrib.bulk.deferred``).
         """
+        if diff is not None:
+            self.bulk_writer.keep_loaded(self._changed_keys(diff))
         writers = [self.writer_for(self._get_diffsync_class(name)) for name in self._model_names()]
         with ExitStack() as stack:
             if writers and all(writer is self.bulk_writer for writer in writers):
@@ -234,6 +240,13 @@ class NautobotAdapter(Adapter):
                 stack.enter_context(self.bulk_writer.memo.active())
                 checkpoint = stack.enter_context(self.change_batch.open())
             yield checkpoint
+
+    def _changed_keys(self, diff: Diff) -> set[tuple[str, str]]:
+        """Return (model name, unique id) of every object the diff updates or deletes."""
+        return {
+            (element.type, self._get_diffsync_class(element.type).create_unique_id(**element.keys))
+            for element in changed_elements(diff)
+        }
 
     def _model_names(self) -> list[str]:
         """Return the names of every model of the adapter: ``top_level`` and their descendants."""

@@ -117,7 +117,14 @@ def heap_frozen() -> Iterator[None]:
     running; but each of its full collections would also walk every object loaded before (both adapters, the
     diff). Frozen, those are left out of its walks until the block ends. Garbage among them waits until then;
     reference counting still frees the rest.
+
+    When objects are frozen already as the block starts (a worker that froze its startup heap, see
+    ``nautobot_ssot.utils.heap``, or an enclosing block), the block changes nothing: Python can only unfreeze every
+    frozen object at once, which would give the collector back what the worker left out of it for good.
     """
+    if gc.get_freeze_count():
+        yield
+        return
     gc.freeze()
     try:
         yield

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 
 from diffsync.diff import Diff, DiffElement
+from diffsync.enum import DiffSyncActions
 
 
 class NoChildren(Mapping[str, dict[str, DiffElement]]):
@@ -60,3 +61,14 @@ class CompactDiff(Diff):
         if self.children is NO_CHILDREN:
             self.children = defaultdict(dict)
         super().add(element)
+
+
+def changed_elements(diff: Diff) -> Iterator[DiffElement]:
+    """Yield every element of ``diff``, at any depth, that updates or deletes an object of the target."""
+    pending = [diff]
+    while pending:
+        for elements in pending.pop().children.values():
+            for element in elements.values():
+                if element.action in (DiffSyncActions.UPDATE, DiffSyncActions.DELETE):
+                    yield element
+                pending.append(element.child_diff)

@@ -9,7 +9,7 @@
 Every object is written inside ``transaction.atomic()``: a failure (a diffsync ``ObjectNot*`` error, or any
 unexpected error such as a database ``DataError``) rolls back that object only and is logged as that object's error;
 the rest goes on. Objects whose writes are deferred to the end of the sync (contrib's bulk path) write nothing here,
-and get no savepoint outside a transaction; a target adapter with an ``applying()`` method (``NautobotAdapter``) has
+and get no savepoint outside a transaction; a target adapter with an ``applying(diff)`` method (``NautobotAdapter``) has
 the whole walk run inside it, and the callable it yields (if any) is called between two objects (contrib commits a
 full batch of writes there). Objects under a parent that could not be created are reported as failed too. Loss of
 the database connection ends the sync.
@@ -156,7 +156,7 @@ class SafeSyncer(DiffSyncSyncer):
         """Apply creates and updates, then deletes; call the target's ``sync_complete`` if anything changed."""
         self.base_logger.info("Beginning sync")
         applying = getattr(self.dst_diffsync, "applying", None)
-        with applying() if applying is not None else nullcontext() as between_objects:
+        with applying(self.diff) if applying is not None else nullcontext() as between_objects:
             self.between_objects = between_objects
             changed = self._upsert(ordered_children(self.diff, self.dst_diffsync), None)
             changed |= self._delete(ordered_children(self.diff, self.dst_diffsync), None)

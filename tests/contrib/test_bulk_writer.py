@@ -1,10 +1,15 @@
-"""BulkWriter.one_at_a_time: what the bulk path queued is written, then objects are written one at a time."""
+"""BulkWriter: ``one_at_a_time`` (the queue is written, then object by object), the objects kept from loading."""
 
+from diffsync.enum import DiffSyncFlags
 from diffsync.exceptions import ObjectNotCreated
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from nautobot.apps.testing import TestCase
 from nautobot.tenancy.models import Tenant
 
 from nautobot_ssot.contrib import NautobotAdapter, NautobotModel
+from nautobot_ssot.sync.executor import apply_diff
+from tests.contrib.kinds import test_plain
 
 
 class WriterTenant(NautobotModel):
@@ -43,3 +48,31 @@ class OneAtATimeTestCase(TestCase):
         with self.assertRaises(ObjectNotCreated) as caught:
             WriterTenant.create(self.adapter, {"name": "wr-direct"}, {})
         self.assertIn("already exists", str(caught.exception))
+
+
+class KeptFromLoadingTestCase(TestCase):
+    def setUp(self):
+        for name in ("wr-same", "wr-changed", "wr-gone"):
+            Tenant.objects.create(name=name, description="old")
+        self.target = test_plain.TenantAdapter(job=None, bulk=True)
+        self.target.load()
+        self.source = test_plain.TenantAdapter(job=None, bulk=True)
+        self.source.add(test_plain.TenantModel(name="wr-same", description="old"))
+        self.source.add(test_plain.TenantModel(name="wr-changed", description="new"))
+        self.diff = self.source.diff_to(self.target)
+
+    def test_only_what_the_diff_updates_or_deletes_is_kept(self):
+        writer = self.target.bulk_writer
+        self.assertEqual(set(writer.loaded), {("tenant", "wr-same"), ("tenant", "wr-changed"), ("tenant", "wr-gone")})
+        with self.target.applying(self.diff):
+            self.assertEqual(set(writer.loaded), {("tenant", "wr-changed"), ("tenant", "wr-gone")})
+
+    def test_the_sync_writes_through_the_kept_objects(self):
+        with CaptureQueriesContext(connection) as queries:
+            apply_diff(self.source, self.target, self.diff, DiffSyncFlags.NONE)
+        by_name = [query["sql"] for query in queries if '"tenancy_tenant"."name" =' in query["sql"]]
+        self.assertEqual(by_name, [])  # the kept objects are not read again one by one
+        self.assertEqual(
+            sorted(Tenant.objects.filter(name__startswith="wr-").values_list("name", "description")),
+            [("wr-changed", "new"), ("wr-same", "old")],
+        )

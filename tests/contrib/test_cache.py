@@ -1,9 +1,13 @@
-"""The per-run ORM cache."""
+"""The per-run ORM cache, and the garbage collector's blocks."""
 
+import gc
+
+from django.test import SimpleTestCase
 from nautobot.apps.testing import TestCase
 from nautobot.tenancy.models import Tenant
 
 from nautobot_ssot.contrib import NautobotAdapter, OrmCache
+from nautobot_ssot.contrib.cache import heap_frozen
 
 
 class OrmCacheTestCase(TestCase):
@@ -52,3 +56,20 @@ class OrmCacheTestCase(TestCase):
         self.assertEqual(second._cache_hits, {})
         first.invalidate_cache(zero_out_hits=False)
         self.assertEqual(first._cache_hits["tenancy.tenant"], 1)
+
+
+class HeapFrozenTestCase(SimpleTestCase):
+    def tearDown(self):
+        gc.unfreeze()
+
+    def test_what_exists_is_left_out_of_collections_inside_the_block_only(self):
+        with heap_frozen():
+            self.assertGreater(gc.get_freeze_count(), 0)
+        self.assertEqual(gc.get_freeze_count(), 0)
+
+    def test_a_heap_frozen_before_stays_frozen(self):
+        gc.freeze()  # as a worker with freeze_worker_startup_heap does when it starts
+        frozen = gc.get_freeze_count()
+        with heap_frozen():
+            self.assertEqual(gc.get_freeze_count(), frozen)
+        self.assertEqual(gc.get_freeze_count(), frozen)

@@ -15,7 +15,7 @@ children and hierarchical models such as Location stay consistent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -105,6 +105,14 @@ class BulkWriter:
         """Keep the database object a loaded diffsync object came from, for its update or delete."""
         share_related(database_object, self._shared)
         self.loaded[(instance.get_type(), instance.get_unique_id())] = database_object
+
+    def keep_loaded(self, keys: Collection[tuple[str, str]]) -> None:
+        """Forget the database objects kept from loading, but those of ``keys`` (what the diff updates or deletes).
+
+        The others would be held, with their caches, until the run ends. An object asked for after all is read
+        again (``instance.get_from_db()``).
+        """
+        self.loaded = {key: obj for key, obj in self.loaded.items() if key in keys}
 
     def create(
         self,
