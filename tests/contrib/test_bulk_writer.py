@@ -5,10 +5,11 @@ from diffsync.exceptions import ObjectNotCreated
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from nautobot.apps.testing import TestCase
-from nautobot.tenancy.models import Tenant
+from nautobot.tenancy.models import Tenant, TenantGroup
 
 from nautobot_ssot.contrib import NautobotAdapter, NautobotModel
 from nautobot_ssot.sync.executor import apply_diff
+from tests.contrib import test_bulk
 from tests.contrib.kinds import test_plain
 
 
@@ -76,3 +77,26 @@ class KeptFromLoadingTestCase(TestCase):
             sorted(Tenant.objects.filter(name__startswith="wr-").values_list("name", "description")),
             [("wr-changed", "new"), ("wr-same", "old")],
         )
+
+    def test_objects_taken_for_writing_share_one_instance_per_related_object(self):
+        group = TenantGroup.objects.create(name="wr-group")
+        Tenant.objects.filter(name__startswith="wr-").update(tenant_group=group)
+        adapter = JoinedAdapter(job=None, bulk=True)
+        adapter.load()
+        for name in ("wr-same", "wr-changed"):
+            adapter.get("tenant", name).update({"description": "new"})
+        first, second = (pending.obj for pending in adapter.bulk_writer.updates.by_model[Tenant])
+        self.assertTrue(Tenant.tenant_group.is_cached(first))
+        self.assertIs(first.tenant_group, second.tenant_group)  # loaded as two copies, one once taken
+
+
+class JoinedTenant(test_bulk.BulkTenant):
+    @classmethod
+    def get_queryset(cls):
+        """A join: each row comes with its own copy of its group."""
+        return Tenant.objects.select_related("tenant_group").filter(name__startswith="wr-")
+
+
+class JoinedAdapter(NautobotAdapter):
+    tenant = JoinedTenant
+    top_level = ("tenant",)

@@ -103,7 +103,6 @@ class BulkWriter:
 
     def remember(self, instance: NautobotModel, database_object: Model) -> None:
         """Keep the database object a loaded diffsync object came from, for its update or delete."""
-        share_related(database_object, self._shared)
         self.loaded[(instance.get_type(), instance.get_unique_id())] = database_object
 
     def keep_loaded(self, keys: Collection[tuple[str, str]]) -> None:
@@ -259,8 +258,12 @@ class BulkWriter:
             flusher.run(self.creates, self.updates, self.deletes)
 
     def _database_object(self, instance: NautobotModel) -> Model:
+        """Return the database object kept from loading (sharing its related objects), else read it."""
         obj = self.loaded.pop((instance.get_type(), instance.get_unique_id()), None)
-        return obj if obj is not None else instance.get_from_db()
+        if obj is None:
+            return instance.get_from_db()
+        share_related(obj, self._shared)
+        return obj
 
     def _related(self, kinds: Any, values: dict[str, Any], obj: Model | None) -> RelatedKeys:
         """Resolve the objects of each to-many field to their primary keys."""
