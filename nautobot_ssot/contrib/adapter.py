@@ -20,7 +20,7 @@ from nautobot_ssot.contrib.cache import OrmCache, collection_paused, freeze, hea
 from nautobot_ssot.contrib.lookups import is_to_many, label, model_field
 from nautobot_ssot.contrib.model import NautobotModel
 from nautobot_ssot.contrib.writers import DeferredWriter, StandardWriter, Writer
-from nautobot_ssot.sync.diffs import changed_elements
+from nautobot_ssot.sync.diffs import checked_elements
 from nautobot_ssot.utils.cache import ORMCache
 
 FieldHook = Callable[[str, Model], Any]
@@ -244,8 +244,9 @@ class NautobotAdapter(Adapter):
     def _changed_keys(self, diff: Diff) -> set[tuple[str, str]]:
         """Return (model name, unique id) of every object the diff updates or deletes."""
         return {
-            (element.type, self._get_diffsync_class(element.type).create_unique_id(**element.keys))
-            for element in changed_elements(diff)
+            (model_name, self._get_diffsync_class(model_name).create_unique_id(**element.keys))
+            for model_name, elements in checked_elements(diff).items()
+            for element in elements
         }
 
     def _model_names(self) -> list[str]:

@@ -46,13 +46,12 @@ from nautobot_ssot.contrib.kinds import (
     ToManyKind,
 )
 from nautobot_ssot.models import Sync, SyncConflict
+from nautobot_ssot.sync.diffs import checked_elements
 from nautobot_ssot.sync.diffstore import stored_record_id
 from nautobot_ssot.sync.plan import APPLIED_OUTCOMES
 
 CUSTOM_FIELDS = "custom_fields"
 """The key of an object's custom field values in its change record."""
-
-CHECKED_ACTIONS = (DiffSyncActions.UPDATE, DiffSyncActions.DELETE)
 
 
 @dataclass(frozen=True)
@@ -134,18 +133,6 @@ def last_real_run_start(job_model: JobModel | None, current: Sync) -> datetime |
         return None
     runs = Sync.objects.filter(job_result__job_model=job_model, dry_run=False, outcome__in=APPLIED_OUTCOMES)
     return runs.exclude(pk=current.pk).order_by("-start_time").values_list("start_time", flat=True).first()
-
-
-def checked_elements(diff: Diff) -> dict[str, list[DiffElement]]:
-    """The elements of ``diff`` (at any depth) that update or delete an object, by diffsync model name."""
-    found: dict[str, list[DiffElement]] = {}
-    stack = list(diff.get_children())
-    while stack:
-        element = stack.pop()
-        if element.action in CHECKED_ACTIONS:
-            found.setdefault(element.type, []).append(element)
-        stack.extend(element.get_children())
-    return found
 
 
 def data_keys(kind: FieldKind) -> tuple[str, ...]:

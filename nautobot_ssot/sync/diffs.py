@@ -63,12 +63,17 @@ class CompactDiff(Diff):
         super().add(element)
 
 
-def changed_elements(diff: Diff) -> Iterator[DiffElement]:
-    """Yield every element of ``diff``, at any depth, that updates or deletes an object of the target."""
-    pending = [diff]
-    while pending:
-        for elements in pending.pop().children.values():
-            for element in elements.values():
-                if element.action in (DiffSyncActions.UPDATE, DiffSyncActions.DELETE):
-                    yield element
-                pending.append(element.child_diff)
+CHECKED_ACTIONS = (DiffSyncActions.UPDATE, DiffSyncActions.DELETE)
+"""The actions that change an object the target holds (what conflicts, grace and loading look at)."""
+
+
+def checked_elements(diff: Diff) -> dict[str, list[DiffElement]]:
+    """The elements of ``diff`` (at any depth) that update or delete an object, by diffsync model name."""
+    found: dict[str, list[DiffElement]] = {}
+    stack = list(diff.get_children())
+    while stack:
+        element = stack.pop()
+        if element.action in CHECKED_ACTIONS:
+            found.setdefault(element.type, []).append(element)
+        stack.extend(element.get_children())
+    return found

@@ -29,7 +29,8 @@ from django.utils import timezone
 from nautobot.extras.choices import MetadataTypeDataTypeChoices
 from nautobot.extras.models import MetadataType, ObjectChange, ObjectMetadata
 
-from nautobot_ssot.sync.conflicts import checked_elements, hold, object_ids, written_by
+from nautobot_ssot.sync.conflicts import hold, object_ids, written_by
+from nautobot_ssot.sync.diffs import checked_elements
 
 MARK_TYPE_NAME = "SSoT: missing from source"
 """The Nautobot metadata type of the marks."""

@@ -12,7 +12,7 @@ from diffsync.diff import Diff
 from django.test import SimpleTestCase
 
 from nautobot_ssot.jobs.base import DataSyncBaseJob
-from nautobot_ssot.sync.diffs import NO_CHILDREN, CompactDiff, changed_elements
+from nautobot_ssot.sync.diffs import NO_CHILDREN, CompactDiff, checked_elements
 
 
 class Rack(DiffSyncModel):
@@ -102,11 +102,13 @@ class CompactDiffTestCase(SimpleTestCase):
     def test_jobs_compute_compact_diffs(self):
         self.assertIs(DataSyncBaseJob.diff_class, CompactDiff)
 
-    def test_changed_elements_are_the_updates_and_deletes_at_any_depth(self):
+    def test_checked_elements_are_the_updates_and_deletes_at_any_depth(self):
         for diff_class in (Diff, CompactDiff):
             with self.subTest(diff_class=diff_class.__name__):
-                elements = changed_elements(diffs(diff_class))
-                changed = {(element.type, element.name, element.action) for element in elements}
+                by_type = checked_elements(diffs(diff_class))
+                changed = {
+                    (element.type, element.name, element.action) for items in by_type.values() for element in items
+                }
                 expected = {("rack", "r2", "update"), ("rack", "r4", "delete"), ("unit", "r1__3", "delete")}
                 self.assertEqual(changed, expected | {("unit", "r4__1", "delete")})
 
