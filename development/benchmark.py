@@ -57,6 +57,9 @@ class Measure:
         peak_mb: Peak resident memory above the level at the start of the phase, in MiB.
         gc_seconds: Time Python's cyclic garbage collector ran during the phase (included in ``seconds``).
         full_collections: Collections of the oldest generation (a walk of every object of the process) among them.
+        full_seconds: The time of those full collections (included in ``gc_seconds``).
+        promoted: Objects the phase's collections moved into the oldest generation.
+        full_share: The phase's share of the process's full collections, in seconds (``CollectorState.share``).
     """
 
     seconds: float
@@ -65,11 +68,20 @@ class Measure:
     peak_mb: float
     gc_seconds: float = 0.0
     full_collections: int = 0
+    full_seconds: float = 0.0
+    promoted: int = 0
+    full_share: float = 0.0
 
     @property
     def rate(self) -> float:
         """Objects per second."""
         return self.objects / self.seconds if self.seconds else 0.0
+
+    @property
+    def shared_rate(self) -> float:
+        """Objects per second, with the phase's share of full collections in place of those that fell in it."""
+        seconds = self.seconds - self.full_seconds + self.full_share
+        return self.objects / seconds if seconds > 0 else 0.0
 
 
 @dataclass
@@ -112,16 +124,23 @@ class CollectorWatch:
     """Adds up the time Python's cyclic garbage collector runs inside a block, and counts its full collections.
 
     A phase that allocates many objects which live on (adapters, diff) makes the collector walk the whole process
-    now and then (every object of Nautobot included): which phase pays that depends on what ran before it.
+    now and then (every object of Nautobot included): which phase pays that depends on what ran before it. So the
+    watch also counts the objects the block's collections move into the oldest generation (``promoted``): Python
+    runs a full collection once those exceed a quarter of the oldest generation, whichever phase moved them.
 
     Attributes:
         seconds: Time spent collecting.
         full: Collections of the oldest generation.
+        full_seconds: Time spent in those.
+        promoted: Objects moved into the oldest generation (survivors of the middle generation's collections).
     """
 
     seconds: float = 0.0
     full: int = 0
+    full_seconds: float = 0.0
+    promoted: int = 0
     _started: float = 0.0
+    _young: int = 0
 
     @contextmanager
     def watching(self) -> Iterator[CollectorWatch]:
@@ -133,11 +152,46 @@ class CollectorWatch:
             gc.callbacks.remove(self._note)
 
     def _note(self, phase: str, info: dict[str, int]) -> None:
+        generation = info["generation"]
         if phase == "start":
+            self._young = len(gc.get_objects(0)) + len(gc.get_objects(1)) if generation == 1 else 0
             self._started = time.perf_counter()
             return
-        self.seconds += time.perf_counter() - self._started
-        self.full += info["generation"] == 2  # noqa: PLR2004  (the oldest generation)
+        seconds = time.perf_counter() - self._started
+        self.seconds += seconds
+        if generation == 2:  # noqa: PLR2004  (the oldest generation)
+            self.full += 1
+            self.full_seconds += seconds
+        elif generation == 1:
+            self.promoted += max(0, self._young - info["collected"])
+
+
+@dataclass(frozen=True)
+class CollectorState:
+    """The collector right after a full collection: what one costs, and how many objects it leaves in the oldest.
+
+    Attributes:
+        seconds: Time of that full collection.
+        oldest: Objects in the oldest generation after it.
+    """
+
+    seconds: float
+    oldest: int
+
+    def share(self, promoted: int) -> float:
+        """Seconds of full collections that ``promoted`` objects bring about, spread evenly over what moves them.
+
+        Python collects the oldest generation when the objects moved into it since its last collection exceed a
+        quarter of those it held then, so each moved object brings a full collection ``4 / oldest`` nearer.
+        """
+        return promoted * 4 / self.oldest * self.seconds if self.oldest else 0.0
+
+
+def settle_collector() -> CollectorState:
+    """Run a full collection (not measured), so that every phase starts with none due; say what it cost."""
+    start = time.perf_counter()
+    gc.collect()
+    return CollectorState(time.perf_counter() - start, len(gc.get_objects(2)))
 
 
 def prepare_database(name: str, fresh: bool) -> None:
