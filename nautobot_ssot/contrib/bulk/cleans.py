@@ -8,6 +8,9 @@ thread, ``CleanAnswers`` answers them from what the run knows, with what the dat
 
 - a device queued for creation in the run (not written yet) has no stored component: only the components queued
   with it can share a name, which a claim between queued objects catches (``reproduced.component_name``);
+- the stored components of a stored device are read once, with one query per device and model, and kept until the
+  run writes (``written``) or a component or device is saved or deleted meanwhile (on PostgreSQL only, whose text
+  comparison is exact, as ``clean()``'s lookup is there);
 - the exclusive ranges of a namespace are looked for once per run; a namespace with none needs no query per
   address. Ranges queued in the run are checked too (stored ones are looked up as ``clean()`` does);
 - an address under a parent is a unique (parent, host) pair, which the validator's unique index holds, stored
@@ -30,6 +33,7 @@ from functools import cache, wraps
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connections, router
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
@@ -58,13 +62,17 @@ class CleanAnswers:
         parents: The prefixes of the run's namespaces, stored and queued.
         exclusive: Per namespace primary key, whether a stored exclusive IP address range is in it.
         queued_ranges: Per namespace primary key, the exclusive ranges validated in the run.
+        components: Per (component model, device primary key), the primary keys of the stored components outside
+            modules, by name.
     """
 
     validator: BulkValidator
     parents: ParentPrefixes
     exclusive: dict[Any, bool] = field(default_factory=dict)
     queued_ranges: dict[Any, list[Model]] = field(default_factory=dict)
+    components: dict[tuple[type[Model], Any], dict[str, set[Any]]] = field(default_factory=dict)
     _watching: bool = False
+    _watching_components: bool = False
 
     @contextmanager
     def active(self) -> Iterator[None]:
@@ -82,6 +90,28 @@ class CleanAnswers:
     def device_is_new(self, obj: Model) -> bool:
         """Whether the device of a component is queued for creation and not written: no stored row names it."""
         return obj.device_id is not None and obj.device_id in self.validator.pending
+
+    def component_name_taken(self, obj: Model) -> bool | None:
+        """Whether another stored component of the device has the name (None: ask the database, as ``clean()``).
+
+        Answered for a device already stored, on PostgreSQL, from its components read once per run and model.
+        """
+        model = type(obj)
+        if connections[router.db_for_read(model)].vendor != "postgresql":
+            return None
+        key = (model, obj.device_id)
+        if key not in self.components:
+            self._watch_components(model)
+            stored = model.objects.filter(device_id=obj.device_id, module__isnull=True).values_list("name", "pk")
+            names: dict[str, set[Any]] = {}
+            for name, pk in stored:
+                names.setdefault(name, set()).add(pk)
+            self.components[key] = names
+        return bool(self.components[key].get(obj.name, set()) - {obj.pk})
+
+    def written(self, *args: Any, **kwargs: Any) -> None:
+        """Forget the stored components read (the run wrote, or one was saved or deleted meanwhile)."""
+        self.components.clear()
 
     def has_exclusive_ranges(self, namespace_pk: Any) -> bool:
         """Whether a stored exclusive IP address range is in the namespace (one query per namespace and run)."""
@@ -130,6 +160,16 @@ class CleanAnswers:
             post_delete.connect(self.forget, sender=IPAddressRange)
             self._watching = True
 
+    def _watch_components(self, model: type[Model]) -> None:
+        """Forget the components read whenever a component of ``model`` or a device is saved or deleted."""
+        from nautobot.dcim.models import Device  # noqa: PLC0415  (models load after apps)
+
+        if not self._watching_components:
+            for sender in (model, Device):
+                post_save.connect(self.written, sender=sender)
+                post_delete.connect(self.written, sender=sender)
+            self._watching_components = True
+
 
 def current() -> CleanAnswers | None:
     """The answers of the run validating on this thread, if any."""
@@ -137,7 +177,10 @@ def current() -> CleanAnswers | None:
 
 
 def component_clean(original: Callable[[Model], None]) -> Callable[[Model], None]:
-    """Wrap ``ModularComponentModel.clean``: a component of a new device is not looked for among stored ones."""
+    """Wrap ``ModularComponentModel.clean``: a name is looked for among the device's stored components, read once.
+
+    A device queued for creation has none.
+    """
     if not checked(original, "ModularComponentModel.clean"):
         return original
     owner = internals.CLEAN_TARGETS[0].holder()
@@ -145,10 +188,16 @@ def component_clean(original: Callable[[Model], None]) -> Callable[[Model], None
     @wraps(original)
     def clean(self: Model) -> None:
         answers = current()
-        if answers is None or self.module_id is not None or not answers.device_is_new(self):
+        if answers is None or self.module_id is not None or self.device_id is None:
+            original(self)
+            return
+        taken = False if answers.device_is_new(self) else answers.component_name_taken(self)
+        if taken is None:
             original(self)
             return
         super(owner, self).clean()
+        if taken:
+            raise ValidationError(f"A {self._meta.verbose_name} by this name already exists on {self.device}")
 
     return clean
 

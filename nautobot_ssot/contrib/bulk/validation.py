@@ -214,9 +214,12 @@ class BulkValidator:
             index.put(obj.pk, index.key(obj))
 
     def _check_claims(self, obj: Model, claims: Sequence[Claim], errors: dict[str, list]) -> None:
-        """Add the message of each claim another pending object holds (the stored ones were checked by Nautobot)."""
+        """Add the message of each claim another pending object holds (the stored ones were checked by Nautobot).
+
+        A message ``clean()`` gave already (a stored object changed in the run holds the claim) is not repeated.
+        """
         for claim in claims:
-            if self.claims.get(claim.values, obj.pk) != obj.pk:
+            if self.claims.get(claim.values, obj.pk) != obj.pk and claim.message not in messages(errors, claim.field):
                 errors.setdefault(claim.field, []).append(claim.message)
 
     def _hold(self, obj: Model, claims: Sequence[Claim]) -> None:
@@ -254,6 +257,14 @@ class BulkValidator:
         for index in self.indexes.get(model, ()):
             for pk in pks:
                 index.drop(pk)
+
+
+def messages(errors: dict[str, list], name: str) -> set[str]:
+    """Return the texts of the errors under ``name`` (``ValidationError`` instances or texts)."""
+    texts: set[str] = set()
+    for error in errors.get(name, ()):
+        texts.update(error.messages if isinstance(error, ValidationError) else [str(error)])
+    return texts
 
 
 def compared_form(column: Field, value: Any) -> Any:

@@ -231,7 +231,8 @@ class BulkWriter:
     def one_at_a_time(self, models: list[type[Model]]) -> Iterator[None]:
         """Write what is queued, then write object by object (the standard path) inside this block.
 
-        The unique values of ``models`` are read again when next needed, as the block changed them directly.
+        The unique values of ``models`` and the stored components ``clean()`` asks about are read again when next
+        needed, as the block changed them directly.
         """
         self.flush()
         self._paused = True
@@ -239,6 +240,7 @@ class BulkWriter:
             yield
         finally:
             self._paused = False
+            self.answers.written()
             for model in models:
                 self.validator.indexes.pop(model, None)
 
@@ -254,6 +256,7 @@ class BulkWriter:
         flusher = Flusher(self.validator, recorder, self.batch_size, self.adapter, parents=self.parents)
         self._index.clear()
         self.validator.written()
+        self.answers.written()
         with self.memo.active(), collection_paused():
             flusher.run(self.creates, self.updates, self.deletes)
 

@@ -6,13 +6,14 @@ import threading
 from typing import Any
 
 from diffsync.enum import DiffSyncFlags
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from nautobot.apps.testing import TestCase
 from nautobot.dcim.models import Device, DeviceType, Interface, Location
 from nautobot.extras.choices import ObjectChangeEventContextChoices
 from nautobot.extras.context_managers import web_request_context
-from nautobot.extras.models import Status
+from nautobot.extras.models import Role, Status
 from nautobot.ipam.models import IPAddress, IPAddressRange, Namespace, Prefix
 from nautobot.users.models import User
 
@@ -115,6 +116,17 @@ def refused_data() -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def stored_device(name: str) -> Device:
+    """Create an active router at Site A (its type gives it a ``mgmt0`` interface)."""
+    return Device.objects.create(
+        name=name,
+        device_type=DeviceType.objects.get(),
+        role=Role.objects.get(name="Router"),
+        location=Location.objects.get(name="Site A"),
+        status=Status.objects.get(name="Active"),
+    )
+
+
 class RefusedAsNautobotRefusesTestCase(TestCase):
     """What ``clean()`` refuses, the bulk path refuses with the same message, and stores what the standard path does."""
 
@@ -130,13 +142,13 @@ class RefusedAsNautobotRefusesTestCase(TestCase):
         )
         cls.tester = User.objects.create(username="cleans-tester")
 
-    def run_path(self, **options: Any) -> tuple[list[tuple[str, str, str]], dict[str, Any]]:
+    def run_path(self, data: dict[str, list[dict[str, Any]]], **options: Any) -> tuple[list, dict[str, Any]]:
         savepoint = transaction.savepoint()
         failures = FailedOutcomes()
         with web_request_context(self.tester, context=ObjectChangeEventContextChoices.CONTEXT_JOB):
             target = CheckedAdapter(job=None, **options)
             target.load()
-            source = source_for(CheckedAdapter, refused_data())
+            source = source_for(CheckedAdapter, data)
             diff = source.diff_to(target)
             apply_diff(source, target, diff, DiffSyncFlags.CONTINUE_ON_FAILURE, outcomes=failures)
         state = stored(self.tester)
@@ -146,13 +158,29 @@ class RefusedAsNautobotRefusesTestCase(TestCase):
     def test_the_bulk_path_refuses_and_stores_what_the_standard_path_does(self):
         for model_class in (ExclusiveRange, IPAddressModel, NetDevice, LabelledInterface):
             self.assertIsInstance(CheckedAdapter(job=None, bulk=True).writer_for(model_class), BulkWriter)
-        standard_failures, standard = self.run_path(deferred_change_records=False)
-        bulk_failures, bulk = self.run_path(bulk=True)
-        self.assertEqual(
-            [(model, unique_id) for model, unique_id, _ in standard_failures],
+        self.assert_refused_alike(
+            refused_data(),
             [("interface", "r0__b"), ("ip_address", "10.0.0.105__24"), ("ip_address", "10.0.0.7__32")]
             + [("ip_address", "10.9.0.15__24")],
         )
+
+    def test_names_taken_on_a_stored_device_are_refused_as_nautobot_refuses_them(self):
+        device = stored_device("r1")
+        for label, name in (("x", "eth5"), ("z", "eth6"), ("w", "eth8")):
+            Interface.objects.create(device=device, label=label, name=name, type="virtual", status=device.status)
+        data = refused_data()
+        data["device"].append({**data["device"][0], "name": "r1"})
+        renamed = [("", "mgmt0"), ("x", "eth5"), ("y", "eth5"), ("z", "eth5"), ("w", "eth7"), ("m", "mgmt0")]
+        data["interface"] = [{"device__name": "r1", "label": label, "name": name} for label, name in renamed]
+        refused = [("interface", "r1__m"), ("interface", "r1__y"), ("interface", "r1__z")]
+        addresses = [("ip_address", "10.0.0.105__24"), ("ip_address", "10.0.0.7__32"), ("ip_address", "10.9.0.15__24")]
+        self.assert_refused_alike(data, refused + addresses)
+
+    def assert_refused_alike(self, data: dict[str, list[dict[str, Any]]], refused: list[tuple[str, str]]) -> None:
+        """Apply ``data`` through the standard and the bulk path: the same refusals, messages and stored state."""
+        standard_failures, standard = self.run_path(data, deferred_change_records=False)
+        bulk_failures, bulk = self.run_path(data, bulk=True)
+        self.assertEqual([(model, unique_id) for model, unique_id, _ in standard_failures], refused)
         self.assertEqual(len(bulk_failures), len(standard_failures))
         for (model, unique_id, expected), (_, _, found) in zip(standard_failures, bulk_failures, strict=True):
             with self.subTest(f"{model} {unique_id}"):
@@ -186,3 +214,17 @@ class QueriesAnsweredTestCase(TestCase):
         self.assertEqual(len(asked), 1, asked)
         self.assertNotIn("start_host", asked[0])  # the namespace's ranges are looked for once, not per address
         self.assertEqual(str(address.parent.prefix), "10.0.0.0/24")
+
+    def test_the_components_of_a_stored_device_are_read_once_until_the_run_writes(self):
+        device = stored_device("r8")
+        writer = BulkWriter(adapter=None)
+        interfaces = [Interface(device=device, name=name, type="virtual", status=self.active) for name in ("e1", "e2")]
+        with CaptureQueriesContext(connection) as queries, writer.answers.active():
+            for interface in interfaces:
+                interface.clean()
+            with self.assertRaisesMessage(ValidationError, "A interface by this name already exists on r8"):
+                Interface(device=device, name="mgmt0", type="virtual", status=self.active).clean()
+        self.assertEqual(len([query for query in queries if "dcim_interface" in query["sql"]]), 1)
+        Interface.objects.create(device=device, name="e1", type="virtual", status=self.active)
+        with writer.answers.active(), self.assertRaisesMessage(ValidationError, "by this name already exists"):
+            interfaces[0].clean()
