@@ -23,7 +23,9 @@ queryset ``delete()``, without validation or change records, and for the no-op p
 columns as the load path. All paths run in one process, one after the other, so the ratios between them hold on a
 busy machine. Before each path (and each repetition, with ``--repeat``) the benchmark's rows are removed and the
 tables they were in are vacuumed and the server checkpointed (not measured), so that no path pays for another's
-leftovers; with ``--repeat N`` each path runs N times and the table keeps the fastest run of each phase.
+leftovers; with ``--repeat N`` each path runs N times and the table keeps the fastest run of each phase. Each
+phase starts right after a full collection of Python's garbage collector (not measured either), and the table gives
+each phase's share of the process's full collections besides those that fell in it (``CollectorWatch``).
 """
 
 from __future__ import annotations
