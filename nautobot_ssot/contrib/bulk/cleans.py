@@ -52,6 +52,9 @@ SOURCES = {
 }
 """The source digest of each replaced ``clean()`` the replacement was checked against."""
 
+COMPONENT_DEVICES = 256
+"""Devices whose stored component names a run keeps at a time (a diff usually lists a device's components together)."""
+
 
 @dataclass
 class CleanAnswers:
@@ -70,7 +73,7 @@ class CleanAnswers:
     parents: ParentPrefixes
     exclusive: dict[Any, bool] = field(default_factory=dict)
     queued_ranges: dict[Any, list[Model]] = field(default_factory=dict)
-    components: dict[tuple[type[Model], Any], dict[str, set[Any]]] = field(default_factory=dict)
+    components: dict[tuple[type[Model], Any], dict[str, tuple[Any, ...]]] = field(default_factory=dict)
     _watching: bool = False
     _watching_components: bool = False
 
@@ -94,7 +97,8 @@ class CleanAnswers:
     def component_name_taken(self, obj: Model) -> bool | None:
         """Whether another stored component of the device has the name (None: ask the database, as ``clean()``).
 
-        Answered for a device already stored, on PostgreSQL, from its components read once per run and model.
+        Answered for a device already stored, on PostgreSQL, from its components read once per run and model (the
+        components of at most ``COMPONENT_DEVICES`` devices are kept at a time).
         """
         model = type(obj)
         if connections[router.db_for_read(model)].vendor != "postgresql":
@@ -102,12 +106,10 @@ class CleanAnswers:
         key = (model, obj.device_id)
         if key not in self.components:
             self._watch_components(model)
-            stored = model.objects.filter(device_id=obj.device_id, module__isnull=True).values_list("name", "pk")
-            names: dict[str, set[Any]] = {}
-            for name, pk in stored:
-                names.setdefault(name, set()).add(pk)
-            self.components[key] = names
-        return bool(self.components[key].get(obj.name, set()) - {obj.pk})
+            if len(self.components) >= COMPONENT_DEVICES:
+                self.components.clear()
+            self.components[key] = stored_component_names(model, obj.device_id)
+        return any(pk != obj.pk for pk in self.components[key].get(obj.name, ()))
 
     def written(self, *args: Any, **kwargs: Any) -> None:
         """Forget the stored components read (the run wrote, or one was saved or deleted meanwhile)."""
@@ -169,6 +171,14 @@ class CleanAnswers:
                 post_save.connect(self.written, sender=sender)
                 post_delete.connect(self.written, sender=sender)
             self._watching_components = True
+
+
+def stored_component_names(model: type[Model], device_pk: Any) -> dict[str, tuple[Any, ...]]:
+    """Return the primary keys of the device's stored components of ``model`` outside modules, by name."""
+    names: dict[str, tuple[Any, ...]] = {}
+    for name, pk in model.objects.filter(device_id=device_pk, module__isnull=True).values_list("name", "pk"):
+        names[name] = (*names.get(name, ()), pk)
+    return names
 
 
 def current() -> CleanAnswers | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from unittest.mock import patch
 
 from diffsync.enum import DiffSyncFlags
 from django.core.exceptions import ValidationError
@@ -228,3 +229,16 @@ class QueriesAnsweredTestCase(TestCase):
         Interface.objects.create(device=device, name="e1", type="virtual", status=self.active)
         with writer.answers.active(), self.assertRaisesMessage(ValidationError, "by this name already exists"):
             interfaces[0].clean()
+
+    def test_the_components_of_only_so_many_devices_are_kept(self):
+        devices = [stored_device(name) for name in ("r6", "r7")]
+        writer = BulkWriter(adapter=None)
+        with (
+            patch.object(cleans, "COMPONENT_DEVICES", 1),
+            CaptureQueriesContext(connection) as queries,
+            writer.answers.active(),
+        ):
+            for device in (*devices, devices[0]):
+                Interface(device=device, name="e1", type="virtual", status=self.active).clean()
+        self.assertEqual(len([query for query in queries if "dcim_interface" in query["sql"]]), 3)
+        self.assertEqual(list(writer.answers.components), [(Interface, devices[0].pk)])
