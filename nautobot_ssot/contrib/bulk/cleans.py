@@ -33,14 +33,13 @@ from functools import cache, wraps
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connections, router
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
 from nautobot_ssot.contrib.bulk import internals
 from nautobot_ssot.contrib.bulk.parents import ParentPrefixes
 from nautobot_ssot.contrib.bulk.reproduced import source_digest
-from nautobot_ssot.contrib.bulk.validation import BulkValidator
+from nautobot_ssot.contrib.bulk.validation import BulkValidator, compares_text_exactly
 
 _current = threading.local()
 """The answers of the run validating on each thread (``_current.answers``), if any."""
@@ -75,7 +74,7 @@ class CleanAnswers:
     queued_ranges: dict[Any, list[Model]] = field(default_factory=dict)
     components: dict[tuple[type[Model], Any], dict[str, tuple[Any, ...]]] = field(default_factory=dict)
     _watching: bool = False
-    _watching_components: bool = False
+    _watched_components: set[type[Model]] = field(default_factory=set)
 
     @contextmanager
     def active(self) -> Iterator[None]:
@@ -101,7 +100,7 @@ class CleanAnswers:
         components of at most ``COMPONENT_DEVICES`` devices are kept at a time).
         """
         model = type(obj)
-        if connections[router.db_for_read(model)].vendor != "postgresql":
+        if not compares_text_exactly(model):
             return None
         key = (model, obj.device_id)
         if key not in self.components:
@@ -166,11 +165,10 @@ class CleanAnswers:
         """Forget the components read whenever a component of ``model`` or a device is saved or deleted."""
         from nautobot.dcim.models import Device  # noqa: PLC0415  (models load after apps)
 
-        if not self._watching_components:
-            for sender in (model, Device):
-                post_save.connect(self.written, sender=sender)
-                post_delete.connect(self.written, sender=sender)
-            self._watching_components = True
+        for sender in {model, Device} - self._watched_components:
+            post_save.connect(self.written, sender=sender)
+            post_delete.connect(self.written, sender=sender)
+            self._watched_components.add(sender)
 
 
 def stored_component_names(model: type[Model], device_pk: Any) -> dict[str, tuple[Any, ...]]:

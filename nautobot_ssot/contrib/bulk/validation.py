@@ -166,7 +166,7 @@ class BulkValidator:
         no stored object holds its value there: a lookup of objects queued in the run needs no query then. Only
         on PostgreSQL, whose text comparison is exact (MySQL's default collation ignores case).
         """
-        if connections[router.db_for_read(model)].vendor != "postgresql":
+        if not compares_text_exactly(model):
             return False
         for index in self.indexes.get(model, ()):
             for position, name in enumerate(index.fields):
@@ -257,6 +257,11 @@ class BulkValidator:
         for index in self.indexes.get(model, ()):
             for pk in pks:
                 index.drop(pk)
+
+
+def compares_text_exactly(model: type[Model]) -> bool:
+    """Whether the database of ``model`` compares text exactly, as Python does (PostgreSQL; MySQL ignores case)."""
+    return connections[router.db_for_read(model)].vendor == "postgresql"
 
 
 def messages(errors: dict[str, list], name: str) -> set[str]:

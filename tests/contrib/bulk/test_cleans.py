@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from nautobot.apps.testing import TestCase
-from nautobot.dcim.models import Device, DeviceType, Interface, Location
+from nautobot.dcim.models import ConsolePort, Device, DeviceType, Interface, Location
 from nautobot.extras.choices import ObjectChangeEventContextChoices
 from nautobot.extras.context_managers import web_request_context
 from nautobot.extras.models import Role, Status
@@ -242,3 +242,12 @@ class QueriesAnsweredTestCase(TestCase):
                 Interface(device=device, name="e1", type="virtual", status=self.active).clean()
         self.assertEqual(len([query for query in queries if "dcim_interface" in query["sql"]]), 3)
         self.assertEqual(list(writer.answers.components), [(Interface, devices[0].pk)])
+
+    def test_a_component_saved_of_a_second_model_read_is_seen(self):
+        device = stored_device("r5")
+        answers = BulkWriter(adapter=None).answers
+        port = ConsolePort(device=device, name="con9")
+        self.assertFalse(answers.component_name_taken(Interface(device=device, name="e1")))
+        self.assertFalse(answers.component_name_taken(port))
+        ConsolePort.objects.create(device=device, name="con9")
+        self.assertTrue(answers.component_name_taken(port))
